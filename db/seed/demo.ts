@@ -1,0 +1,116 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { regions, institutions } from '../schema/index';
+import { getChildren, getRegionByCode, type Region } from '../../src/lib/org/regions';
+import { hashPassword } from '../../src/lib/auth/password';
+import { ZHUSHAN_TOWNSHIPS, JIANGLING_TOWNSHIPS } from './data/hubei-regions';
+import { seedHubeiTree, seedDemoVillages } from './regions';
+import { insertUser, insertAssignment, nameGenerator } from './factories';
+import { createRng } from './rng';
+
+/** The one password of every demo account (README § 演示账号). */
+export const DEMO_PASSWORD = 'Tonghu#2026';
+
+export const DEMO_ACCOUNTS = {
+  admin: '13900000000',
+  provinceOfficial: '13900000001',
+  zhushanOfficial: '13900000002',
+  zhushanTrainer: '13900000003',
+  zhushanSupervisor: '13900000004',
+  zhushanDirector: '13900000005',
+  caregiver: '13900000006',
+  jianglingDirector: '13900000007',
+  jianglingOfficial: '13900000008',
+} as const;
+
+export interface DemoSummary {
+  regions: number;
+  villages: number;
+  directors: number;
+  supervisors: number;
+  vacantVillages: number;
+}
+
+function must(r: Region | null, what: string): Region {
+  if (!r) throw new Error(`demo seed: ${what} not found`);
+  return r;
+}
+
+/**
+ * The demo province: Hubei's real tree, demo villages in 竹山县 and 江陵县, the nine documented demo
+ * accounts, and a director for almost every village (a few vacancies on purpose) and a supervisor for
+ * every township but one. Only ever run on an empty database.
+ */
+export async function seedDemo(db: Db, now = Date.now()): Promise<DemoSummary> {
+  // One hash shared by every demo account: they share the documented password anyway, and hashing
+  // ~500 times would slow the first start by half a minute.
+  const hash = await hashPassword(DEMO_PASSWORD);
+  const province = seedHubeiTree(db);
+  const villages = [
+    ...seedDemoVillages(db, '420323', ZHUSHAN_TOWNSHIPS, 323),
+    ...seedDemoVillages(db, '421024', JIANGLING_TOWNSHIPS, 1024),
+  ];
+  const shiyan = must(getRegionByCode(db, '420300'), '十堰市');
+  const zhushan = must(getRegionByCode(db, '420323'), '竹山县');
+  const jiangling = must(getRegionByCode(db, '421024'), '江陵县');
+  const chengguan = must(getRegionByCode(db, '420323100'), '竹山县城关镇');
+  const shiyanHome = db.select().from(institutions).where(eq(institutions.regionId, shiyan.id)).get();
+  if (!shiyanHome) throw new Error('demo seed: 十堰市儿童福利院 missing');
+
+  const summary: DemoSummary = { regions: 0, villages: villages.length, directors: 0, supervisors: 0, vacantVillages: 0 };
+  db.transaction((tx) => {
+    const t = tx as unknown as Db;
+    const add = (phone: string, name: string, role: Parameters<typeof insertAssignment>[2], regionId: number, inst: number | null = null) => {
+      const id = insertUser(t, { phone, name, passwordHash: hash, now });
+      insertAssignment(t, id, role, regionId, inst, now);
+      return id;
+    };
+    const A = DEMO_ACCOUNTS;
+    add(A.admin, '周立群', 'admin', province.id);
+    add(A.provinceOfficial, '陈建华', 'official', province.id);
+    add(A.zhushanOfficial, '刘正平', 'official', zhushan.id);
+    const trainer = add(A.zhushanTrainer, '王慧敏', 'trainer', zhushan.id);
+    add(A.zhushanSupervisor, '张秀兰', 'supervisor', chengguan.id);
+    const chengguanVillages = getChildren(t, chengguan.id);
+    const demoDirectorVillage = chengguanVillages.find((v) => v.name.endsWith('村')) ?? chengguanVillages[0]!;
+    add(A.zhushanDirector, '李春燕', 'director', demoDirectorVillage.id);
+    add(A.caregiver, '赵桂芳', 'caregiver', shiyan.id, shiyanHome.id);
+    const jianglingVillages = villages.filter((v) => v.path.startsWith(jiangling.path) && v.name.endsWith('村'));
+    const jianglingDemoVillage = jianglingVillages[0]!;
+    add(A.jianglingDirector, '黄志刚', 'director', jianglingDemoVillage.id);
+    add(A.jianglingOfficial, '吴海军', 'official', jiangling.id);
+    // The demo trainer also learns: a second role to switch to (a person may hold several roles).
+    insertAssignment(t, trainer, 'director', chengguanVillages.find((v) => v.id !== demoDirectorVillage.id && v.name.endsWith('村'))!.id, null, now);
+    void trainer;
+
+    const rng = createRng(2026);
+    const names = nameGenerator(42);
+    let phoneSeq = 0;
+    const nextPhone = (prefix: string) => `${prefix}${String(++phoneSeq).padStart(6, '0')}`;
+    const taken = new Set<number>([demoDirectorVillage.id, jianglingDemoVillage.id]);
+    summary.directors = 3;
+    summary.supervisors = 1;
+    for (const county of [zhushan, jiangling]) {
+      const townships = getChildren(t, county.id);
+      townships.forEach((ts, i) => {
+        // one township of 江陵县 has no supervisor yet: a vacancy dashboards must show
+        const vacantTownship = county.id === jiangling.id && i === townships.length - 1;
+        if (ts.id !== chengguan.id && !vacantTownship) {
+          add(nextPhone('13600'), names(), 'supervisor', ts.id);
+          summary.supervisors++;
+        }
+        for (const v of getChildren(t, ts.id)) {
+          if (taken.has(v.id)) continue;
+          if (rng.next() < 0.03) {
+            summary.vacantVillages++;
+            continue;
+          }
+          add(nextPhone('13700'), names(), 'director', v.id);
+          summary.directors++;
+        }
+      });
+    }
+  });
+  summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;
+  return summary;
+}

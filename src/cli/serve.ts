@@ -1,0 +1,54 @@
+/**
+ * `npm start` / `npm run serve`: validate the environment, open the database, apply migrations and
+ * seed an empty database, and only then start the built Astro server, with br/gzip compression.
+ */
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import compression from 'compression';
+import { parseEnv, EnvError } from '../server/env';
+import { openDb } from '../../db/client';
+import { prepareDatabase, BootstrapError } from '../../db/seed/prepare';
+
+async function main() {
+  const env = parseEnv();
+  const db = openDb(env.DATABASE_PATH);
+  await prepareDatabase(db, {
+    demo: env.TONGHU_DEMO,
+    adminPhone: env.TONGHU_ADMIN_PHONE,
+    adminPassword: env.TONGHU_ADMIN_PASSWORD,
+    adminName: env.TONGHU_ADMIN_NAME,
+    log: (s) => console.log(`[tonghu] ${s}`),
+  });
+  db.$client.close();
+
+  const entry = resolve('dist/server/entry.mjs');
+  if (!existsSync(entry)) throw new EnvError('没有找到构建产物 dist/server/entry.mjs，请先运行 npm run build (或直接 npm start)。');
+  process.env.ASTRO_NODE_AUTOSTART = 'disabled';
+  const { handler } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener };
+
+  const compress = env.TONGHU_COMPRESS
+    ? compression({ threshold: 1024, brotli: { params: {} } } as Parameters<typeof compression>[0])
+    : null;
+  const server = http.createServer((req, res) => {
+    if (!compress) return handler(req, res);
+    compress(req as never, res as never, () => handler(req, res));
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(env.PORT, env.HOST, () => {
+    console.log(`[tonghu] 童护学堂已启动: http://${env.HOST}:${env.PORT}`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof EnvError || e instanceof BootstrapError) {
+    console.error(`[tonghu] ${e.message}`);
+    process.exit(1);
+  }
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { auditLog, users } from '../../../db/schema/index';
+import { withinSql } from '../org/scope';
+
+export interface AuditEntry {
+  actorUserId: number | null;
+  action: string;
+  entityType: string;
+  entityId?: string | number | null;
+  regionPath?: string | null;
+  before?: unknown;
+  after?: unknown;
+  ip?: string | null;
+  at?: number;
+}
+
+/** Fields never written to the audit trail, whatever the caller passes. */
+const SECRET_FIELDS = new Set(['passwordHash', 'password', 'token']);
+
+function redact(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  return JSON.stringify(v, (k, val) => (SECRET_FIELDS.has(k) ? '[已隐藏]' : val));
+}
+
+/** Append one row. Call it inside the same transaction as the change it records. */
+export function writeAudit(db: Pick<Db, 'insert'>, e: AuditEntry): void {
+  db.insert(auditLog)
+    .values({
+      at: e.at ?? Date.now(),
+      actorUserId: e.actorUserId,
+      action: e.action,
+      entityType: e.entityType,
+      entityId: e.entityId == null ? null : String(e.entityId),
+      regionPath: e.regionPath ?? null,
+      before: redact(e.before),
+      after: redact(e.after),
+      ip: e.ip ?? null,
+    })
+    .run();
+}
+
+export interface AuditFilter {
+  scopePath: string;
+  action?: string;
+  entityType?: string;
+  entityId?: string;
+  /** keyset pagination: rows with id below this */
+  beforeId?: number;
+  limit?: number;
+}
+
+export interface AuditRow {
+  id: number;
+  at: number;
+  actorUserId: number | null;
+  actorName: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  regionPath: string | null;
+  before: string | null;
+  after: string | null;
+  ip: string | null;
+}
+
+/** Audit rows whose region lies in the viewer's scope, newest first. */
+export function listAudit(db: Db, f: AuditFilter): AuditRow[] {
+  const conds: SQL[] = [withinSql(auditLog.regionPath, f.scopePath)];
+  if (f.action) conds.push(eq(auditLog.action, f.action));
+  if (f.entityType) conds.push(eq(auditLog.entityType, f.entityType));
+  if (f.entityId) conds.push(eq(auditLog.entityId, f.entityId));
+  if (f.beforeId) conds.push(lt(auditLog.id, f.beforeId));
+  return db
+    .select({
+      id: auditLog.id,
+      at: auditLog.at,
+      actorUserId: auditLog.actorUserId,
+      actorName: users.name,
+      action: auditLog.action,
+      entityType: auditLog.entityType,
+      entityId: auditLog.entityId,
+      regionPath: auditLog.regionPath,
+      before: auditLog.before,
+      after: auditLog.after,
+      ip: auditLog.ip,
+    })
+    .from(auditLog)
+    .leftJoin(users, eq(users.id, auditLog.actorUserId))
+    .where(and(...conds))
+    .orderBy(desc(auditLog.id))
+    .limit(f.limit ?? 50)
+    .all();
+}
+
+export function listAuditActions(db: Db): string[] {
+  return db
+    .select({ action: auditLog.action })
+    .from(auditLog)
+    .groupBy(auditLog.action)
+    .orderBy(sql`1`)
+    .all()
+    .map((r) => r.action);
+}
+
+/** Field-by-field difference between two JSON snapshots, for display. */
+export function diffSnapshots(before: string | null, after: string | null): { field: string; before: unknown; after: unknown }[] {
+  const b = (before ? JSON.parse(before) : {}) as Record<string, unknown>;
+  const a = (after ? JSON.parse(after) : {}) as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  return fields
+    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => ({ field: k, before: b[k], after: a[k] }));
+}

@@ -1,0 +1,54 @@
+import type { Role } from '../../../db/schema/auth';
+
+/**
+ * Which active role may open which part of the site: the single table of page permissions, applied by
+ * src/middleware.ts before any page runs. Object-level checks (is this id in the caller's region?) are
+ * made by the lib functions the pages call.
+ */
+export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403'];
+
+export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
+  { prefix: '/learn', roles: ['director', 'caregiver'] },
+  { prefix: '/supervise', roles: ['supervisor'] },
+  { prefix: '/train', roles: ['trainer'] },
+  { prefix: '/review', roles: ['official'] },
+  { prefix: '/admin', roles: ['admin'] },
+  { prefix: '/people', roles: ['supervisor', 'trainer', 'official', 'admin'] },
+];
+
+export const ROLE_HOME: Record<Role, string> = {
+  director: '/learn',
+  caregiver: '/learn',
+  supervisor: '/supervise',
+  trainer: '/train',
+  official: '/review',
+  admin: '/admin',
+};
+
+function matches(path: string, prefix: string): boolean {
+  if (prefix.endsWith('/')) return path.startsWith(prefix);
+  return path === prefix || path.startsWith(prefix + '/');
+}
+
+export function isPublicPath(path: string): boolean {
+  return PUBLIC_PREFIXES.some((p) => matches(path, p));
+}
+
+/** The roles allowed on a path, or null when any signed-in person may open it. */
+export function rolesFor(path: string): readonly Role[] | null {
+  return ROLE_AREAS.find((a) => matches(path, a.prefix))?.roles ?? null;
+}
+
+export function canOpen(path: string, role: Role | null | undefined): boolean {
+  if (isPublicPath(path)) return true;
+  const roles = rolesFor(path);
+  if (roles === null) return true;
+  return !!role && roles.includes(role);
+}
+
+/** Only same-site relative paths are followed after sign-in (no open redirects). */
+export function safeNext(next: string | null | undefined): string | null {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  if (next.startsWith('/login') || next.startsWith('/logout')) return null;
+  return next;
+}
