@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { auditLog, users } from '../../../db/schema/index';
 import { withinSql } from '../org/scope';
@@ -66,7 +66,9 @@ export interface AuditRow {
 
 /** Audit rows whose region lies in the viewer's scope, newest first. */
 export function listAudit(db: Db, f: AuditFilter): AuditRow[] {
-  const conds: SQL[] = [withinSql(auditLog.regionPath, f.scopePath)];
+  // rows filed under no region (failed sign-ins of unknown phones, system events) belong to the province
+  const isRoot = f.scopePath.split('/').filter(Boolean).length === 1;
+  const conds: SQL[] = [isRoot ? or(withinSql(auditLog.regionPath, f.scopePath), isNull(auditLog.regionPath))! : withinSql(auditLog.regionPath, f.scopePath)];
   if (f.action) conds.push(eq(auditLog.action, f.action));
   if (f.entityType) conds.push(eq(auditLog.entityType, f.entityType));
   if (f.entityId) conds.push(eq(auditLog.entityId, f.entityId));
