@@ -35,7 +35,7 @@ describe('HUBEI region tree', () => {
     expect(cities).toHaveLength(14);
     const pseudo = cities.filter((c) => c.code === DIRECT);
     expect(pseudo).toHaveLength(1);
-    expect(pseudo[0].name).toBe('省直辖县级行政单位');
+    expect(pseudo[0]!.name).toBe('省直辖县级行政单位');
     expect(cities.filter((c) => c.code !== DIRECT)).toHaveLength(13);
   });
 
