@@ -1,26 +1,25 @@
 #!/usr/bin/env bash
-# `npm test`: unit tests (vitest) then browser tests (Playwright with Debian's chromium).
-# Installs chromium and the CJK fonts the screenshots need when they are missing and we are root.
+# `npm test`: unit tests (vitest), then browser tests (Playwright driving Debian's chromium).
+# When chromium or the CJK fonts (without them every Chinese character renders as a box) are
+# missing and we are root, installs them with apt-get first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_packages=0
-if [ ! -x /usr/bin/chromium ]; then
-  echo "tests/run.sh: /usr/bin/chromium is missing" >&2
-  need_packages=1
-fi
-if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
-  echo "tests/run.sh: fonts-noto-cjk is not installed" >&2
-  need_packages=1
-fi
-if [ "$need_packages" = 1 ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
+    echo "tests/run.sh: installing ${missing[*]} (and poppler-utils) with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
     apt-get install -y chromium fonts-noto-cjk poppler-utils
-  else
-    echo "tests/run.sh: run as root, or install them yourself: sudo apt-get install chromium fonts-noto-cjk poppler-utils" >&2
+  elif [ ! -x /usr/bin/chromium ]; then
+    echo "tests/run.sh: /usr/bin/chromium is missing; as root run: apt-get install -y chromium fonts-noto-cjk poppler-utils" >&2
     exit 1
+  else
+    echo "tests/run.sh: warning: fonts-noto-cjk is not installed, Chinese text in screenshots will not render" >&2
   fi
 fi
 

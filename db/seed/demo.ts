@@ -80,14 +80,15 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<DemoSummary> {
     add(A.jianglingDirector, '黄志刚', 'director', jianglingDemoVillage.id);
     add(A.jianglingOfficial, '吴海军', 'official', jiangling.id);
     // The demo trainer also learns: a second role to switch to (a person may hold several roles).
-    insertAssignment(t, trainer, 'director', chengguanVillages.find((v) => v.id !== demoDirectorVillage.id && v.name.endsWith('村'))!.id, null, now);
-    void trainer;
+    // (that village's director is the trainer, so the loop below skips it)
+    const trainerVillage = chengguanVillages.find((v) => v.id !== demoDirectorVillage.id && v.name.endsWith('村'))!;
+    insertAssignment(t, trainer, 'director', trainerVillage.id, null, now);
 
     const rng = createRng(2026);
     const names = nameGenerator(42);
     let phoneSeq = 0;
     const nextPhone = (prefix: string) => `${prefix}${String(++phoneSeq).padStart(6, '0')}`;
-    const taken = new Set<number>([demoDirectorVillage.id, jianglingDemoVillage.id]);
+    const taken = new Set<number>([demoDirectorVillage.id, jianglingDemoVillage.id, trainerVillage.id]);
     summary.directors = 3;
     summary.supervisors = 1;
     for (const county of [zhushan, jiangling]) {

@@ -25,7 +25,9 @@ async function pickChild(page: Page, name: string | RegExp): Promise<string> {
   if (!(await details.evaluate((d: HTMLDetailsElement) => d.open))) await details.locator('summary').click();
   const link = details.locator('ul a', { hasText: name }).first();
   const text = (await link.textContent())!.trim();
-  await Promise.all([page.waitForURL((u) => u.searchParams.has('pick')), link.click()]);
+  const pick = new URL((await link.getAttribute('href'))!, page.url()).searchParams.get('pick');
+  expect(pick).toMatch(/^\d+$/);
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('pick') === pick), link.click()]);
   await expect(page.locator('#picked-region')).toContainText(text);
   return text;
 }

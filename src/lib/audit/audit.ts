@@ -55,6 +55,8 @@ export interface AuditRow {
   at: number;
   actorUserId: number | null;
   actorName: string | null;
+  /** for rows about a person: their current name */
+  entityName: string | null;
   action: string;
   entityType: string;
   entityId: string | null;
@@ -79,6 +81,7 @@ export function listAudit(db: Db, f: AuditFilter): AuditRow[] {
       at: auditLog.at,
       actorUserId: auditLog.actorUserId,
       actorName: users.name,
+      entityName: sql<string | null>`(select u2.name from ${users} u2 where ${auditLog.entityType} = 'user' and u2.id = ${auditLog.entityId})`,
       action: auditLog.action,
       entityType: auditLog.entityType,
       entityId: auditLog.entityId,
