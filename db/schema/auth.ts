@@ -40,6 +40,8 @@ export const roleAssignments = sqliteTable(
     index('ra_user_idx').on(t.userId),
     index('ra_path_idx').on(t.regionPath, t.role),
     index('ra_role_path_idx').on(t.role, t.regionPath),
+    // "who holds this role at this region" (vacancy lists, a township's supervisor)
+    index('ra_region_role_idx').on(t.regionId, t.role),
   ],
 );
 

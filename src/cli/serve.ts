@@ -3,6 +3,7 @@
  * seed an empty database, and only then start the built Astro server, with br/gzip compression.
  */
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,8 +29,9 @@ async function main() {
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const { handler } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener };
 
+  // Brotli quality 5: nearly the size of the default 11 on small HTML at a fraction of the CPU per request.
   const compress = env.TONGHU_COMPRESS
-    ? compression({ threshold: 1024, brotli: { params: {} } } as Parameters<typeof compression>[0])
+    ? compression({ threshold: 1024, brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } } as Parameters<typeof compression>[0])
     : null;
   const server = http.createServer((req, res) => {
     if (!compress) return handler(req, res);

@@ -31,7 +31,7 @@ const LOAD = { durationS: 10, connections: 32 } as const;
 const WARMUP_REQUESTS = 20;
 
 const DEMO = {
-  director: { phone: '13900000005', password: 'Tonghu#2026', label: '院长 director (竹山)' },
+  director: { phone: '13900000005', password: 'Tonghu#2026', label: '儿童主任 director (竹山县)' },
   official: { phone: '13900000001', password: 'Tonghu#2026', label: '省级官员 province official' },
 } as const;
 

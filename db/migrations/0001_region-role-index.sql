@@ -1,0 +1,1 @@
+CREATE INDEX `ra_region_role_idx` ON `role_assignments` (`region_id`,`role`);
