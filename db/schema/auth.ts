@@ -34,6 +34,8 @@ export const roleAssignments = sqliteTable(
     regionPath: text('region_path').notNull(),
     institutionId: integer('institution_id').references(() => institutions.id),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    /** onboarding gate: 'pending' (待上岗) until the onboarding curriculum is completed, then 'done'; null when no gate applies */
+    onboarding: text('onboarding', { enum: ['pending', 'done'] }),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [

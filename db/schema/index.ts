@@ -1,3 +1,5 @@
 export * from './org';
 export * from './auth';
 export * from './audit';
+export * from './learning';
+export * from './policy';

@@ -7,6 +7,8 @@ import { ZHUSHAN_TOWNSHIPS, JIANGLING_TOWNSHIPS } from './data/hubei-regions';
 import { seedHubeiTree, seedDemoVillages } from './regions';
 import { insertUser, insertAssignment, nameGenerator } from './factories';
 import { createRng } from './rng';
+import { syncPolicyDefaults, type PolicyDefault } from '../../src/lib/policy/defaults';
+import { seedDemoLearning } from './demo-learning';
 
 /** The one password of every demo account (README § 演示账号). */
 export const DEMO_PASSWORD = 'Tonghu#2026';
@@ -41,11 +43,13 @@ function must(r: Region | null, what: string): Region {
  * accounts, and a director for almost every village (a few vacancies on purpose) and a supervisor for
  * every township but one. Only ever run on an empty database.
  */
-export async function seedDemo(db: Db, now = Date.now()): Promise<DemoSummary> {
+export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[]; now?: number } = {}): Promise<DemoSummary> {
+  const now = opts.now ?? Date.now();
   // One hash shared by every demo account: they share the documented password anyway, and hashing
   // ~500 times would slow the first start by half a minute.
   const hash = await hashPassword(DEMO_PASSWORD);
   const province = seedHubeiTree(db);
+  syncPolicyDefaults(db, opts.policyDefaults ?? []);
   const villages = [
     ...seedDemoVillages(db, '420323', ZHUSHAN_TOWNSHIPS, 323),
     ...seedDemoVillages(db, '421024', JIANGLING_TOWNSHIPS, 1024),
@@ -112,6 +116,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<DemoSummary> {
       });
     }
   });
+  seedDemoLearning(db, now);
   summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;
   return summary;
 }

@@ -7,9 +7,15 @@ import { seedHubeiTree } from './regions';
 import { insertUser, insertAssignment } from './factories';
 import { hashPassword, checkPasswordPolicy } from '../../src/lib/auth/password';
 import { writeAudit } from '../../src/lib/audit/audit';
+import { loadContent } from '../../src/lib/learning/content';
+import { syncContent } from '../../src/lib/learning/sync';
+import { loadPolicyDefaults, syncPolicyDefaults } from '../../src/lib/policy/defaults';
+import { resolve } from 'node:path';
 
 export interface PrepareOptions {
   demo: boolean;
+  /** the content/ folder (courses, curricula, policy defaults); defaults to ./content */
+  contentDir?: string;
   adminPhone?: string;
   adminPassword?: string;
   adminName?: string;
@@ -26,13 +32,21 @@ export async function prepareDatabase(db: Db, o: PrepareOptions): Promise<void> 
   const log = o.log ?? (() => {});
   migrateDb(db);
   log('数据库迁移已应用 (migrations applied)');
+  const contentDir = resolve(o.contentDir ?? 'content');
+  const sync = syncContent(db, loadContent(contentDir));
+  log(`课程内容已同步 (content synced): 新增 ${sync.coursesAdded.length} 门课程${sync.coursesNewVersion.length ? `, 新版本: ${sync.coursesNewVersion.join('; ')}` : ''}, ${sync.curricula} 个培训方案`);
   const empty = (db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0) === 0;
+  const policyDefaults = loadPolicyDefaults(contentDir);
+  if (!empty) syncPolicyDefaults(db, policyDefaults);
   if (empty && o.demo) {
-    const s = await seedDemo(db);
+    const s = await seedDemo(db, { policyDefaults });
     log(`已写入演示数据 (demo seed): ${s.regions} 个区划, ${s.directors} 名儿童主任, ${s.supervisors} 名督导员, ${s.vacantVillages} 个空缺村`);
     return;
   }
-  if (empty) seedHubeiTree(db);
+  if (empty) {
+    seedHubeiTree(db);
+    syncPolicyDefaults(db, policyDefaults);
+  }
   const hasAdmin = db
     .select({ id: roleAssignments.id })
     .from(roleAssignments)

@@ -8,8 +8,10 @@ import type { Role } from '../../../db/schema/auth';
 export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403'];
 
 export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
-  { prefix: '/learn', roles: ['director', 'caregiver'] },
+  // everyone may learn (supervisors, trainers and officials take courses too): /learn is open to all roles
   { prefix: '/supervise', roles: ['supervisor'] },
+  // cohort assignments: county trainers, and officials and trainers of cities and the province
+  { prefix: '/train/assignments', roles: ['trainer', 'official'] },
   { prefix: '/train', roles: ['trainer'] },
   { prefix: '/review', roles: ['official'] },
   { prefix: '/admin', roles: ['admin'] },

@@ -8,6 +8,7 @@ import { writeAudit } from '../audit/audit';
 import { FieldError, NotFoundError } from '../errors';
 import { hashPassword, generateTemporaryPassword } from '../auth/password';
 import { invalidateUserSessions } from '../auth/session';
+import { enrolNewMember } from '../learning/enrol';
 
 /** Who is acting, and over which part of the region tree. */
 export interface Actor {
@@ -254,6 +255,8 @@ export async function createPerson(db: Db, actor: Actor, input: NewPerson, now =
       .values({ userId: u.id, role: input.assignment.role, regionId: input.assignment.regionId, regionPath, institutionId, active: true, createdAt: now })
       .returning({ id: roleAssignments.id })
       .get();
+    // onboarding gate and cohort enrolment for the new role, in the same transaction
+    enrolNewMember(tx as unknown as Db, a.id, now);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'user.create',
@@ -366,6 +369,7 @@ export function addAssignment(db: Db, actor: Actor, userId: number, input: Assig
       .values({ userId, role: input.role, regionId: input.regionId, regionPath, institutionId, active: true, createdAt: now })
       .returning({ id: roleAssignments.id })
       .get();
+    enrolNewMember(tx as unknown as Db, a.id, now);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'assignment.add',
