@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: start the built server on a fresh demo database, sign in as demo users and measure
- * the signed-in home pages (bytes over the wire per encoding, fixed autocannon load).
+ * the signed-in home pages, a lesson page and the trainer's county progress view (bytes over the wire
+ * per encoding, fixed autocannon load).
  *
  *   npm run bench             # builds first only if dist/server/entry.mjs is missing
  *   npm run bench -- --build  # always rebuild first
@@ -26,14 +27,22 @@ const RESULTS_DIR = join(ROOT, 'tests/bench/results');
 const PORT = 4398;
 const HOST = '127.0.0.1';
 const BASE = `http://${HOST}:${PORT}`;
-const STARTUP_TIMEOUT_MS = 30_000;
+// The demo seed (regions, people, course content, learning progress) takes ~8 s before 已启动; leave room
+// for a loaded machine.
+const STARTUP_TIMEOUT_MS = 60_000;
 const LOAD = { durationS: 10, connections: 32 } as const;
 const WARMUP_REQUESTS = 20;
 
 const DEMO = {
   director: { phone: '13900000005', password: 'Tonghu#2026', label: '儿童主任 director (竹山县)' },
   official: { phone: '13900000001', password: 'Tonghu#2026', label: '省级官员 province official' },
+  trainer: { phone: '13900000003', password: 'Tonghu#2026', label: '培训专员 trainer (竹山县)' },
 } as const;
+
+/** A lesson of the onboarding curriculum the demo director (待上岗) can read. */
+const LESSON_PATH = '/learn/courses/director-duties/01-who-is-director';
+/** Title of the curriculum the demo seed assigns to all directors of 竹山县 (~240 learners, 17 townships). */
+const REFRESHER_TITLE = '儿童主任年度轮训';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -276,8 +285,66 @@ const officialHome: Scenario = {
   },
 };
 
+const directorLesson: Scenario = {
+  name: 'director lesson page',
+  async run(ctx) {
+    const cookie = await ctx.signIn(DEMO.director.phone, DEMO.director.password);
+    const size = await pageSize(ctx, 'lesson-size', `GET ${LESSON_PATH} size — ${DEMO.director.label}`, LESSON_PATH, cookie);
+    const l = await ctx.load(LESSON_PATH, { cookie, 'accept-encoding': 'br' });
+    return [
+      size,
+      {
+        id: 'lesson-load',
+        title: `GET ${LESSON_PATH} load — ${DEMO.director.label}, ${LOAD.connections} conns × ${LOAD.durationS}s, br`,
+        columns: LOAD_COLUMNS,
+        rows: [loadRow('director lesson', l)],
+        failures: loadFailures(l),
+      },
+    ];
+  },
+};
+
+/** Id of the first assignment on /train/assignments whose table row mentions `title`. */
+async function findAssignmentId(ctx: BenchContext, cookie: string, title: string): Promise<string> {
+  const r = await ctx.raw('/train/assignments', { Cookie: cookie });
+  if (r.status !== 200) throw new Error(`GET /train/assignments answered ${r.status}`);
+  const html = r.body.toString('utf8');
+  for (const row of html.split(/<tr[\s>]/).slice(1)) {
+    const rowHtml = row.split('</tr>')[0] ?? '';
+    const m = /\/train\/assignments\/(\d+)/.exec(rowHtml);
+    if (m && rowHtml.includes(title)) return m[1]!;
+  }
+  throw new Error(`no row with a /train/assignments/<id> link and the text ${title} on GET /train/assignments`);
+}
+
+const trainerProgress: Scenario = {
+  name: 'trainer county progress',
+  async run(ctx) {
+    const cookie = await ctx.signIn(DEMO.trainer.phone, DEMO.trainer.password);
+    const id = await findAssignmentId(ctx, cookie, REFRESHER_TITLE);
+    const detail = `/train/assignments/${id}`;
+    console.log(`[bench]   ${REFRESHER_TITLE} (竹山县) is ${detail}`);
+    const homeSize = await pageSize(ctx, 'train-size', `GET /train size — ${DEMO.trainer.label}`, '/train', cookie);
+    const detailSize = await pageSize(ctx, 'train-assignment-size', `GET ${detail} size — ${REFRESHER_TITLE}, 竹山县, ${DEMO.trainer.label}`, detail, cookie);
+    const headers = { cookie, 'accept-encoding': 'br' };
+    const home = await ctx.load('/train', headers);
+    const progress = await ctx.load(detail, headers);
+    return [
+      homeSize,
+      detailSize,
+      {
+        id: 'train-load',
+        title: `GET /train and ${detail} load — ${DEMO.trainer.label}, ${LOAD.connections} conns × ${LOAD.durationS}s, br`,
+        columns: LOAD_COLUMNS,
+        rows: [loadRow('trainer home', home), loadRow('county progress (年度轮训)', progress)],
+        failures: [...loadFailures(home), ...loadFailures(progress)],
+      },
+    ];
+  },
+};
+
 /** Add new scenarios here; they run in order against the same server and database. */
-export const SCENARIOS: Scenario[] = [directorHome, officialHome];
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress];
 
 // ---------------------------------------------------------------------------------------------
 // Output

@@ -171,13 +171,11 @@ export function loadContent(root: string): Content {
       continue;
     }
     const parsed = courseSchema.safeParse(parseYaml(readFileSync(file, 'utf8')));
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) problems.push(`${where}/course.yaml: ${i.path.join('.')}: ${i.message}`);
-      continue;
-    }
-    const meta = parsed.data;
-    if (meta.slug !== dir) problems.push(`${where}/course.yaml: slug ${meta.slug} 与目录名不一致`);
-    if (meta.changelog[0]?.version !== meta.version) problems.push(`${where}/course.yaml: changelog 第一条须是当前版本 ${meta.version}`);
+    // a broken course.yaml is reported, and its lessons are still checked
+    const meta = parsed.success ? parsed.data : null;
+    if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${where}/course.yaml: ${i.path.join('.')}: ${i.message}`);
+    if (meta && meta.slug !== dir) problems.push(`${where}/course.yaml: slug ${meta.slug} 与目录名不一致`);
+    if (meta && meta.changelog[0]?.version !== meta.version) problems.push(`${where}/course.yaml: changelog 第一条须是当前版本 ${meta.version}`);
     const lessons: LessonContent[] = [];
     const files = readdirSync(join(coursesDir, dir)).filter((f) => /^\d{2}-[a-z0-9-]+\.md$/.test(f)).sort();
     for (const f of files) {
@@ -209,7 +207,7 @@ export function loadContent(root: string): Content {
         else if (range && (a.article < range[0] || a.article > range[1])) problems.push(`${lw}: 《${a.law}》${a.raw} 超出 ${range[0]}–${range[1]}`);
       }
       lessons.push({
-        courseSlug: meta.slug,
+        courseSlug: dir,
         slug: f.replace(/\.md$/, ''),
         order: Number(f.slice(0, 2)),
         title: fm.data.title,
@@ -221,7 +219,7 @@ export function loadContent(root: string): Content {
       });
     }
     if (lessons.length < 4 || lessons.length > 6) problems.push(`${where}: 有 ${lessons.length} 课，应为 4–6 课`);
-    courses.push({ ...meta, lessons });
+    if (meta) courses.push({ ...meta, lessons });
   }
   const slugs = new Set(courses.map((c) => c.slug));
   for (const c of courses) for (const p of c.prerequisites) if (!slugs.has(p)) problems.push(`content/courses/${c.slug}: 先修课程 ${p} 不存在`);

@@ -351,6 +351,9 @@ export interface AssignmentDetail {
     overdue: boolean;
     coursesDone: number;
     coursesTotal: number;
+    /** lessons read across the assignment's courses */
+    lessonsDone: number;
+    lessonsTotal: number;
     completedAt: number | null;
   }[];
   learnersTotal: number;
@@ -409,6 +412,8 @@ export function getAssignmentDetail(
   const pageSize = Math.min(Math.max(opts.pageSize ?? 50, 1), 200);
   const page = Math.max(opts.page ?? 1, 1);
   const learnersTotal = db.select({ n: sql<number>`count(*)` }).from(enrollments).where(and(...conds)).get()?.n ?? 0;
+  const courseIdList = sql.join(courseList.map((c) => sql`${c.id}`), sql`, `);
+  const lessonsTotal = courseList.reduce((s, c) => s + c.lessonCount, 0);
   const learners = db
     .select({
       userId: users.id,
@@ -418,6 +423,7 @@ export function getAssignmentDetail(
       coursesDone: enrollments.coursesDone,
       coursesTotal: enrollments.coursesTotal,
       completedAt: enrollments.completedAt,
+      lessonsDone: sql<number>`(select coalesce(sum(cp.lessons_done), 0) from ${courseProgress} cp where cp.user_id = ${enrollments.userId} and cp.course_id in (${courseIdList}))`,
     })
     .from(enrollments)
     .innerJoin(users, eq(users.id, enrollments.userId))
@@ -428,7 +434,7 @@ export function getAssignmentDetail(
     .limit(pageSize)
     .offset((page - 1) * pageSize)
     .all()
-    .map((l) => ({ ...l, overdue: !l.completedAt && l.dueDate < today }));
+    .map((l) => ({ ...l, lessonsTotal, overdue: !l.completedAt && l.dueDate < today }));
   return { summary, focus, byRegion, byCourse, learners, learnersTotal };
 }
 
