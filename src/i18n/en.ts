@@ -235,6 +235,7 @@ export const en: Record<MessageKey, string> = {
   'train.reminded': 'Reminder sent to {n} people.',
   'train.from': 'Assigned to: {region}',
   'train.onboardingCohort': 'Onboarding of new staff (assigned by policy)',
+  'train.dueDays': 'within {n} days of appointment',
   'train.end': 'Stop assigning',
   'train.ended': 'Stopped: new members are no longer enrolled; progress is kept.',
   'train.pending': 'Not yet in post',

@@ -234,6 +234,7 @@ export const zhCN = {
   'train.reminded': '已向 {n} 人发送提醒。',
   'train.from': '分配区划：{region}',
   'train.onboardingCohort': '新任人员上岗培训（按政策自动分配）',
+  'train.dueDays': '任职后 {n} 天内',
   'train.end': '停止分配',
   'train.ended': '已停止：不再自动加入新成员，已有进度保留。',
   'train.pending': '待上岗人员',
