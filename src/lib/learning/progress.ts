@@ -183,16 +183,10 @@ function targetTitle(db: Db, a: LearningAssignment): string {
   return db.select({ t: courses.title }).from(courses).where(eq(courses.id, a.courseId!)).get()?.t ?? '';
 }
 
-function courseLines(db: Db, userId: number, list: Course[]): CourseLine[] {
-  if (!list.length) return [];
-  const prog = new Map(
-    db
-      .select()
-      .from(courseProgress)
-      .where(and(eq(courseProgress.userId, userId), inArray(courseProgress.courseId, list.map((c) => c.id))))
-      .all()
-      .map((p) => [p.courseId, p]),
-  );
+type ProgressRow = typeof courseProgress.$inferSelect;
+
+/** Course lines from the person's progress rows, read once per page (no query per course). */
+function courseLines(list: Course[], prog: Map<number, ProgressRow>, completedSlugs: Set<string>): CourseLine[] {
   return list.map((c) => {
     const p = prog.get(c.id);
     return {
@@ -203,7 +197,7 @@ function courseLines(db: Db, userId: number, list: Course[]): CourseLine[] {
       lessonsDone: p?.lessonsDone ?? 0,
       lessonsTotal: c.lessonCount,
       completed: !!p?.completedAt,
-      locked: missingPrerequisites(db, userId, c).length > 0,
+      locked: c.prerequisites.some((s) => !completedSlugs.has(s)),
     };
   });
 }
@@ -217,6 +211,14 @@ export function getLearnerOverview(db: Db, userId: number, now = Date.now()): Le
     .where(eq(enrollments.userId, userId))
     .orderBy(sql`${enrollments.completedAt} is not null`, asc(enrollments.dueDate))
     .all();
+  const progressRows = db
+    .select({ p: courseProgress, slug: courses.slug })
+    .from(courseProgress)
+    .innerJoin(courses, eq(courses.id, courseProgress.courseId))
+    .where(eq(courseProgress.userId, userId))
+    .all();
+  const prog = new Map(progressRows.map((r) => [r.p.courseId, r.p]));
+  const completedSlugs = new Set(progressRows.filter((r) => r.p.completedAt).map((r) => r.slug));
   const lines: EnrollmentLine[] = rows.map(({ e, a }) => {
     const list = a.curriculumId ? curriculumCourseList(db, a.curriculumId) : db.select().from(courses).where(eq(courses.id, a.courseId!)).all();
     return {
@@ -229,7 +231,7 @@ export function getLearnerOverview(db: Db, userId: number, now = Date.now()): Le
       coursesDone: e.coursesDone,
       coursesTotal: e.coursesTotal,
       completedAt: e.completedAt,
-      courses: courseLines(db, userId, list),
+      courses: courseLines(list, prog, completedSlugs),
     };
   });
   const summary = db.select().from(learnerSummary).where(and(eq(learnerSummary.userId, userId), eq(learnerSummary.year, yearOf(now)))).get();
