@@ -3,3 +3,4 @@ export * from './auth';
 export * from './audit';
 export * from './learning';
 export * from './policy';
+export * from './assessment';

@@ -135,6 +135,8 @@ export const courseProgress = sqliteTable(
     completedAt: integer('completed_at'),
     /** the course version the person completed */
     completedVersion: text('completed_version'),
+    /** when the course quiz was passed (a course with a quiz completes only after this) */
+    quizPassedAt: integer('quiz_passed_at'),
     hours: real('hours').notNull().default(0),
     lastLessonId: integer('last_lesson_id'),
     lastActivityAt: integer('last_activity_at'),

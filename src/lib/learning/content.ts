@@ -3,6 +3,7 @@ import { join, basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../../../db/schema/auth';
+import { loadBank, type Bank } from '../assessment/bank';
 
 /**
  * The course content format (content/courses/<slug>/course.yaml + NN-<name>.md, content/curricula/*.yaml),
@@ -99,6 +100,8 @@ export type CurriculumMeta = z.infer<typeof curriculumSchema>;
 
 export interface CourseContent extends CourseMeta {
   lessons: LessonContent[];
+  /** the course quiz (quiz.yaml); a course with a quiz completes only when the quiz is passed */
+  bank?: Bank | null;
 }
 
 export interface Content {
@@ -219,7 +222,8 @@ export function loadContent(root: string): Content {
       });
     }
     if (lessons.length < 4 || lessons.length > 6) problems.push(`${where}: 有 ${lessons.length} 课，应为 4–6 课`);
-    if (meta) courses.push({ ...meta, lessons });
+    const bank = loadBank(join(coursesDir, dir), dir, problems);
+    if (meta) courses.push({ ...meta, lessons, bank });
   }
   const slugs = new Set(courses.map((c) => c.slug));
   for (const c of courses) for (const p of c.prerequisites) if (!slugs.has(p)) problems.push(`content/courses/${c.slug}: 先修课程 ${p} 不存在`);
