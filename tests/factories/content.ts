@@ -51,3 +51,30 @@ export function testContent(): Content {
     curricula: [curriculum('onboard', ['alpha', 'beta'], { onboarding: true, roles: ['director'] as Role[] }), curriculum('refresh', ['alpha'])],
   };
 }
+
+import type { Bank, Question, QuizSettings } from '../../src/lib/assessment/bank';
+
+/** A bank covering every question type: topic 甲 (single, multiple, truefalse), topic 乙 (ordering, fill, single). */
+export function testBank(courseSlug: string, settings: Partial<QuizSettings> = {}): Bank {
+  const cite = { source: '未成年人保护法' as const, article: 11 };
+  const q = (x: Partial<Question> & Pick<Question, 'id' | 'type' | 'topic'>): Question => ({
+    difficulty: 1,
+    stem: `题干${x.id}：下列说法哪项正确？`,
+    explanation: '这是解释文字，说明为什么。',
+    legal: true,
+    citation: cite,
+    ...x,
+  });
+  return {
+    courseSlug,
+    settings: { perTopic: 3, timeLimitMinutes: 10, maxAttempts: 2, passMark: 80, review: 'after_each', ...settings },
+    questions: [
+      q({ id: 'q1', type: 'single', topic: '甲', options: ['对的', '错的一', '错的二'], answer: 0 }),
+      q({ id: 'q2', type: 'multiple', topic: '甲', options: ['对一', '错', '对二', '错二'], answer: [0, 2] }),
+      q({ id: 'q3', type: 'truefalse', topic: '甲', answer: false }),
+      q({ id: 'q4', type: 'ordering', topic: '乙', options: ['发现报告', '应急处置', '评估帮扶', '监护干预'] }),
+      q({ id: 'q5', type: 'fill', topic: '乙', answer: ['110', '一一零'] }),
+      q({ id: 'q6', type: 'single', topic: '乙', options: ['错一', '错二', '对的'], answer: 2 }),
+    ],
+  };
+}

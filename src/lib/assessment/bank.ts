@@ -63,7 +63,7 @@ export function questionProblems(q: Question): string[] {
       const a = q.answer;
       if (opts.length < 3) p.push('多选题至少 3 个选项');
       if (!Array.isArray(a) || a.some((x) => typeof x !== 'number' || x >= opts.length)) p.push('多选题 answer 须是有效选项序号的列表');
-      else if (a.length < 2 || a.length >= opts.length || new Set(a).size !== a.length) p.push('多选题须有至少 2 个正确项和至少 1 个错误项，且不重复');
+      else if (a.length < 2 || a.length >= opts.length || new Set(a as number[]).size !== a.length) p.push('多选题须有至少 2 个正确项和至少 1 个错误项，且不重复');
       break;
     }
     case 'truefalse':

@@ -15,6 +15,7 @@ import {
   notices,
   users,
   regions,
+  quizzes,
 } from '../../../db/schema/index';
 import { isWithin, pathIds, withinSql } from '../org/scope';
 import { getChildren, getRegion, type Region } from '../org/regions';
@@ -86,12 +87,36 @@ export function completeLesson(db: Db, userId: number, lessonId: number, now = D
       .where(and(eq(courseProgress.userId, userId), eq(courseProgress.courseId, course.id)))
       .run();
     let courseCompleted = false;
-    if (!progress.completedAt && done >= course.lessonCount) {
+    if (!progress.completedAt && done >= course.lessonCount && (progress.quizPassedAt !== null || !hasQuiz(t, course.id))) {
       completeCourse(t, userId, course, now);
       courseCompleted = true;
     }
     return { recorded: true, courseCompleted };
   });
+}
+
+function hasQuiz(db: Db, courseId: number): boolean {
+  return !!db.select({ id: quizzes.courseId }).from(quizzes).where(and(eq(quizzes.courseId, courseId), eq(quizzes.active, true))).get();
+}
+
+/**
+ * The course quiz was passed (called by the assessment functions inside the grading transaction). The
+ * course completes now if every lesson is read; otherwise when the last lesson is.
+ */
+export function onQuizPassed(db: Db, userId: number, courseId: number, now: number): boolean {
+  const course = db.select().from(courses).where(eq(courses.id, courseId)).get();
+  if (!course) return false;
+  db.insert(courseProgress).values({ userId, courseId, lessonsTotal: course.lessonCount }).onConflictDoNothing().run();
+  const p = db.select().from(courseProgress).where(and(eq(courseProgress.userId, userId), eq(courseProgress.courseId, courseId))).get()!;
+  db.update(courseProgress)
+    .set({ quizPassedAt: p.quizPassedAt ?? now, lastActivityAt: now })
+    .where(and(eq(courseProgress.userId, userId), eq(courseProgress.courseId, courseId)))
+    .run();
+  if (!p.completedAt && p.lessonsDone >= course.lessonCount) {
+    completeCourse(db, userId, course, now);
+    return true;
+  }
+  return false;
 }
 
 function completeCourse(db: Db, userId: number, course: Course, now: number) {

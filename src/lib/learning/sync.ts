@@ -3,6 +3,7 @@ import { and, eq, notInArray } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { courses, courseVersions, lessons, curricula, curriculumCourses, courseProgress } from '../../../db/schema/index';
 import type { Content, CourseContent } from './content';
+import { syncBank } from '../assessment/sync';
 
 export interface SyncReport {
   coursesAdded: string[];
@@ -75,6 +76,7 @@ export function syncContent(db: Db, content: Content, now = Date.now()): SyncRep
           .run();
       }
       t.update(lessons).set({ active: false }).where(and(eq(lessons.courseId, id), notInArray(lessons.slug, lessonSlugs))).run();
+      syncBank(t, id, c.bank);
       // progress rows follow the lesson count; completed ones stay completed (they hold the version done)
       t.update(courseProgress).set({ lessonsTotal: c.lessons.length }).where(eq(courseProgress.courseId, id)).run();
     }
