@@ -15,5 +15,7 @@ export default defineConfig({
   devToolbar: { enabled: false },
   vite: {
     ssr: { external: ['better-sqlite3'] },
+    // page scripts are emitted as files, never inlined: the CSP allows only script-src 'self'
+    build: { assetsInlineLimit: 0 },
   },
 });
