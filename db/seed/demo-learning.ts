@@ -5,6 +5,9 @@ import { getRegionByCode } from '../../src/lib/org/regions';
 import { getCurriculumBySlug, getCourseBySlug, listLessons, curriculumCourseList } from '../../src/lib/learning/catalog';
 import { createLearningAssignment, enrolNewMember } from '../../src/lib/learning/enrol';
 import { completeLesson } from '../../src/lib/learning/progress';
+import { startQuizAttempt, submitAttempt, getQuiz } from '../../src/lib/assessment/attempts';
+import { keyForDisplay } from '../../src/lib/assessment/grading';
+import { attemptItems, questions } from '../schema/index';
 import { withinSql } from '../../src/lib/org/scope';
 import { addDays, dayOf } from '../../src/lib/time';
 import { createRng } from './rng';
@@ -62,13 +65,55 @@ export function seedDemoLearning(db: Db, now: number): void {
   db.transaction((tx) => {
     for (const d of directors) {
       if (d.userId === demoDirector.id) continue; // newly appointed: starts from nothing
-      const r = rng.next();
-      const n = r < 0.33 ? lessonIds.length : Math.floor(rng.next() * lessonIds.length * 0.8);
-      for (let i = 0; i < n; i++) completeLesson(tx as unknown as Db, d.userId, lessonIds[i]!, past + (i + 1) * DAY + rng.int(DAY));
+      // about a third finish everything; the others stop somewhere along the way
+      const target = rng.next() < 0.33 ? lessonIds.length : Math.floor(rng.next() * lessonIds.length * 0.8);
+      let read = 0;
+      let day = 1;
+      for (const c of courses) {
+        const ls = listLessons(db, c.id);
+        for (const l of ls) {
+          if (read >= target) break;
+          try {
+            completeLesson(tx as unknown as Db, d.userId, l.id, past + day++ * DAY + rng.int(DAY));
+            read++;
+          } catch {
+            break; // a prerequisite course is not complete (its quiz not passed)
+          }
+        }
+        if (read >= target && target < lessonIds.length) break;
+        // having read the course, they take its quiz: most pass at once, some after a failed attempt
+        takeQuizAsDemo(tx as unknown as Db, d.userId, c.id, past + day++ * DAY, rng);
+      }
     }
   });
+  void lessonIds;
 
   // The demo director 李春燕 is newly appointed: 待上岗 until she completes the onboarding curriculum.
   const ra = db.select().from(roleAssignments).where(and(eq(roleAssignments.userId, demoDirector.id), eq(roleAssignments.role, 'director'))).get()!;
   enrolNewMember(db, ra.id, now - 3 * DAY);
+}
+
+/**
+ * Demo only: a learner answers a course quiz, knowing roughly 70–100 % of the answers. Answers are read
+ * from the bank here, in the seed, the way only the server could; they never reach a browser.
+ */
+function takeQuizAsDemo(db: Db, userId: number, courseId: number, at: number, rng: ReturnType<typeof createRng>) {
+  if (!getQuiz(db, courseId)) return;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let id: number;
+    try {
+      id = startQuizAttempt(db, userId, courseId, at + attempt * DAY, { int: (n) => rng.int(n) });
+    } catch {
+      return; // passed already, or no attempts left
+    }
+    const knows = 0.7 + rng.next() * 0.3;
+    const rows = db.select({ it: attemptItems, q: questions }).from(attemptItems).innerJoin(questions, eq(questions.id, attemptItems.questionId)).where(eq(attemptItems.attemptId, id)).all();
+    const answers: Record<number, unknown> = {};
+    for (const { it, q } of rows) {
+      if (rng.next() > knows) continue;
+      answers[it.ord] = q.type === 'fill' ? (q.answer as string[])[0] : keyForDisplay(q.type, q.answer, it.optionOrder);
+    }
+    const r = submitAttempt(db, userId, id, answers, at + attempt * DAY + 10 * 60_000);
+    if (r.passed) return;
+  }
 }

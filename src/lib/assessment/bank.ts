@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ARTICLE_RANGES, LAW_SOURCES } from '../learning/content';
+import { ARTICLE_RANGES, LAW_SOURCES } from '../learning/sources';
 
 /**
  * Question banks: content/courses/<slug>/quiz.yaml — the course quiz's settings and its questions.

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../../../db/schema/auth';
 import { loadBank, type Bank } from '../assessment/bank';
+import { LAW_SOURCES, ARTICLE_RANGES } from './sources';
 
 /**
  * The course content format (content/courses/<slug>/course.yaml + NN-<name>.md, content/curricula/*.yaml),
@@ -12,30 +13,7 @@ import { loadBank, type Bank } from '../assessment/bank';
  */
 
 export const TIERS = ['基础', '进阶', '护理员'] as const;
-export const LAW_SOURCES = [
-  '未成年人保护法',
-  '强制报告意见',
-  '民法典',
-  '反家庭暴力法',
-  '家庭教育促进法',
-  '预防未成年人犯罪法',
-  '义务教育法',
-  '湖北十四五规划',
-  '国务院意见',
-  '民政部文件',
-  '职业技能标准',
-] as const;
-
-/** Article ranges of the laws we cite by number (the 未成年人保护法 has 132 articles). */
-export const ARTICLE_RANGES: Partial<Record<(typeof LAW_SOURCES)[number], [number, number]>> = {
-  未成年人保护法: [1, 132],
-  强制报告意见: [1, 22],
-  民法典: [1, 1260],
-  反家庭暴力法: [1, 38],
-  家庭教育促进法: [1, 55],
-  预防未成年人犯罪法: [1, 68],
-  义务教育法: [1, 63],
-};
+export { LAW_SOURCES, ARTICLE_RANGES } from './sources';
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, '版本号须为 主.次.修订，如 1.0.0');
 const slug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'slug 只能用小写字母、数字和连字符');

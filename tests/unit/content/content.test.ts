@@ -72,3 +72,14 @@ describe('the content checks catch mistakes', () => {
     }
   });
 });
+
+describe('question banks', () => {
+  it('every course has a bank of at least 30 sound questions (checked by loadContent above)', () => {
+    const c = loadContent(resolve('content'));
+    for (const course of c.courses) {
+      expect(course.bank, course.slug).toBeTruthy();
+      expect(course.bank!.questions.length, course.slug).toBeGreaterThanOrEqual(30);
+    }
+    expect(c.courses.reduce((n, x) => n + (x.bank?.questions.length ?? 0), 0)).toBeGreaterThanOrEqual(300);
+  });
+});
