@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: start the built server on a fresh demo database, sign in as demo users and measure
  * the signed-in home pages, a lesson page and the trainer's county progress view (bytes over the wire
- * per encoding, fixed autocannon load).
+ * per encoding, fixed autocannon load), then quiz submissions under 64 connections (throughput, p99,
+ * and lost or duplicated attempts checked in the database afterwards).
  *
  *   npm run bench             # builds first only if dist/server/entry.mjs is missing
  *   npm run bench -- --build  # always rebuild first
  *
  * Prints one markdown table per section and writes everything to tests/bench/results/latest.json.
  * To add measurements, append a scenario to SCENARIOS: a named async function that receives the
- * BenchContext (base URL, sign-in, raw fetch, load helper) and returns one or more Sections.
+ * BenchContext (base URL, database file, sign-in, raw fetch, load helper) and returns one or more Sections.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,11 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDb } from '../../db/client';
+import { startQuizAttempt } from '../../src/lib/assessment/attempts';
+import { keyForDisplay } from '../../src/lib/assessment/grading';
+import type { QuestionType } from '../../src/lib/assessment/bank';
+import { createSession } from '../../src/lib/auth/session';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -43,6 +49,21 @@ const DEMO = {
 const LESSON_PATH = '/learn/courses/director-duties/01-who-is-director';
 /** Title of the curriculum the demo seed assigns to all directors of 竹山县 (~240 learners, 17 townships). */
 const REFRESHER_TITLE = '儿童主任年度轮训';
+
+/**
+ * Quiz submissions (issue 4): every active demo director gets a session and one open attempt in each
+ * course without prerequisites; each attempt is submitted once, ~10% a second time (idempotency).
+ * Target: 500 submissions/s at 64 connections, 0 lost, 0 duplicated.
+ */
+const QUIZ_LOAD = {
+  connections: 64,
+  duplicateShare: 0.1,
+  /** share of questions answered with the key (the rest are left unanswered, i.e. wrong) */
+  correctShare: 0.85,
+  targetPerSec: 500,
+  courses: ['director-duties', 'minors-protection-law', 'classified-support', 'home-visits-safety', 'psychological-care'],
+  seed: 20261129,
+} as const;
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -85,6 +106,8 @@ export interface LoadResult {
 
 export interface BenchContext {
   base: string;
+  /** The server's SQLite file (WAL: the bench may open a second connection to prepare data and check results). */
+  dbPath: string;
   /** Sign in through POST /login, returns the `tonghu_session=…` cookie pair. */
   signIn(phone: string, password: string): Promise<string>;
   /** One request via node:http (no automatic decompression). */
@@ -110,6 +133,8 @@ interface AutocannonHist {
   total: number;
 }
 interface AutocannonResult {
+  /** seconds */
+  duration: number;
   latency: AutocannonHist;
   requests: AutocannonHist & { sent: number };
   throughput: AutocannonHist;
@@ -118,11 +143,24 @@ interface AutocannonResult {
   timeouts: number;
   statusCodeStats: Record<string, { count: number }>;
 }
+interface AutocannonRequest {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Called before each request is built; return the request to send. `context` is per connection. */
+  setupRequest?: (req: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest | null;
+  onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+}
 type Autocannon = (opts: {
   url: string;
   connections: number;
-  duration: number;
-  headers: Record<string, string>;
+  /** seconds; ignored when `amount` is set */
+  duration?: number;
+  /** total requests over all connections */
+  amount?: number;
+  headers?: Record<string, string>;
+  requests?: AutocannonRequest[];
 }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
@@ -343,8 +381,291 @@ const trainerProgress: Scenario = {
   },
 };
 
-/** Add new scenarios here; they run in order against the same server and database. */
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress];
+// ---------------------------------------------------------------------------------------------
+// Quiz submissions under load (issue 4)
+// ---------------------------------------------------------------------------------------------
+
+/** Small deterministic PRNG (mulberry32) so the pool's answers and order repeat between runs. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface QuizJob {
+  attemptId: number;
+  cookie: string;
+  /** urlencoded form: `_action=submit` and the answers */
+  body: string;
+  /** how many answers in `body` are right (what grading must store) */
+  expectedCorrect: number;
+  duplicate: boolean;
+}
+
+/** Form fields answering one question with its key, as the quiz page's inputs would send them. */
+function keyFields(ord: number, type: QuestionType, answer: unknown, optionOrder: number[]): [string, string][] {
+  const key = keyForDisplay(type, answer, optionOrder);
+  switch (type) {
+    case 'single':
+      return [[`q${ord}`, String(key)]];
+    case 'multiple':
+      return (key as number[]).map((p) => [`q${ord}`, String(p)] as [string, string]);
+    case 'truefalse':
+      return [[`q${ord}`, key ? 'true' : 'false']];
+    case 'fill':
+      return [[`q${ord}`, (key as string[])[0] ?? '']];
+    case 'ordering':
+      return (key as number[]).map((rank, i) => [`q${ord}_${i}`, String(rank)] as [string, string]);
+  }
+}
+
+interface QuizPool {
+  jobs: QuizJob[];
+  /** attempt id → expected number of correct answers */
+  expected: Map<number, number>;
+  directors: number;
+  skipped: Record<string, number>;
+  attemptRowsBefore: number;
+}
+
+/**
+ * Opens the server's database next to it and prepares the load without HTTP sign-ins (scrypt would
+ * dominate): a session for every active director and one open quiz attempt per course without
+ * prerequisites, then the submission requests in a shuffled order with ~10% re-sent later.
+ */
+function prepareQuizPool(dbPath: string): QuizPool {
+  const db = openDb(dbPath);
+  try {
+    const sqlite = db.$client;
+    const now = Date.now();
+    const courseIds = new Map<string, number>();
+    for (const slug of QUIZ_LOAD.courses) {
+      const row = sqlite.prepare('select id, prerequisites from courses where slug = ? and active = 1').get(slug) as { id: number; prerequisites: string } | undefined;
+      if (!row) throw new Error(`course ${slug} is missing from the demo database`);
+      if ((JSON.parse(row.prerequisites) as string[]).length) throw new Error(`course ${slug} has prerequisites; pick courses without`);
+      courseIds.set(slug, row.id);
+    }
+    const directors = sqlite
+      .prepare(
+        `select ra.user_id as userId, min(ra.id) as assignmentId
+           from role_assignments ra join users u on u.id = ra.user_id
+          where ra.role = 'director' and ra.active = 1 and u.active = 1 and u.must_change_password = 0
+          group by ra.user_id order by ra.user_id`,
+      )
+      .all() as { userId: number; assignmentId: number }[];
+    const items = sqlite.prepare(
+      `select ai.ord as ord, ai.option_order as optionOrder, q.type as type, q.answer as answer
+         from attempt_items ai join questions q on q.id = ai.question_id
+        where ai.attempt_id = ? order by ai.ord`,
+    );
+    const rnd = prng(QUIZ_LOAD.seed);
+    const skipped: Record<string, number> = {};
+    const originals: QuizJob[] = [];
+    const expected = new Map<number, number>();
+    sqlite.transaction(() => {
+      for (const d of directors) {
+        // act as the director (a person may hold other roles too, e.g. the demo trainer)
+        const cookie = `tonghu_session=${createSession(db, d.userId, { now, assignmentId: d.assignmentId, userAgent: 'tonghu-bench' }).token}`;
+        for (const [slug, courseId] of courseIds) {
+          let attemptId: number;
+          try {
+            attemptId = startQuizAttempt(db, d.userId, courseId, now);
+          } catch (e) {
+            const why = e instanceof Error ? e.message : String(e);
+            skipped[why] = (skipped[why] ?? 0) + 1;
+            continue;
+          }
+          if (expected.has(attemptId)) throw new Error(`attempt ${attemptId} (${slug}) returned twice`);
+          const fields: [string, string][] = [['_action', 'submit']];
+          let right = 0;
+          for (const it of items.all(attemptId) as { ord: number; optionOrder: string; type: QuestionType; answer: string | null }[]) {
+            if (rnd() >= QUIZ_LOAD.correctShare) continue; // left unanswered: graded wrong
+            fields.push(...keyFields(it.ord, it.type, it.answer === null ? null : JSON.parse(it.answer), JSON.parse(it.optionOrder) as number[]));
+            right++;
+          }
+          expected.set(attemptId, right);
+          originals.push({ attemptId, cookie, body: new URLSearchParams(fields).toString(), expectedCorrect: right, duplicate: false });
+        }
+      }
+    })();
+    // Shuffle, then slot each duplicate 1–256 places after its original: some arrive while the first
+    // submission is still in flight (a double click), most after it was graded (a re-sent form).
+    for (let i = originals.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [originals[i], originals[j]] = [originals[j]!, originals[i]!];
+    }
+    const keyed: { k: number; job: QuizJob }[] = originals.map((job, i) => ({ k: i, job }));
+    originals.forEach((job, i) => {
+      if (rnd() < QUIZ_LOAD.duplicateShare) keyed.push({ k: i + 1 + Math.floor(rnd() * 256) + 0.5, job: { ...job, duplicate: true } });
+    });
+    keyed.sort((a, b) => a.k - b.k);
+    const attemptRowsBefore = (sqlite.prepare('select count(*) as n from attempts').get() as { n: number }).n;
+    return { jobs: keyed.map((x) => x.job), expected, directors: directors.length, skipped, attemptRowsBefore };
+  } finally {
+    db.$client.close();
+  }
+}
+
+const quizSubmissions: Scenario = {
+  name: 'quiz submissions (64 connections)',
+  async run(ctx) {
+    const t0 = Date.now();
+    const pool = prepareQuizPool(ctx.dbPath);
+    const originals = pool.expected.size;
+    const duplicates = pool.jobs.length - originals;
+    console.log(
+      `[bench]   ${originals} open attempts for ${pool.directors} directors × ${QUIZ_LOAD.courses.length} courses, ` +
+        `+${duplicates} duplicate submissions, prepared in ${((Date.now() - t0) / 1000).toFixed(1)}s` +
+        (Object.keys(pool.skipped).length ? `; skipped: ${Object.entries(pool.skipped).map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''),
+    );
+    const failures: string[] = [];
+    if (originals < QUIZ_LOAD.connections) throw new Error(`only ${originals} open attempts could be started`);
+
+    // Each connection takes the next job from a shared cursor; autocannon builds exactly one request per
+    // request it sends (the first at connect, then one after each response until its share is done).
+    let cursor = 0;
+    let overrun = 0;
+    const firstAck = new Map<number, number>(); // attempt id → when its first 303 arrived (ms)
+    let acks = 0;
+    let badLocation = 0;
+    let firstBad: string | null = null;
+    const loadStart = Date.now();
+    const r = await autocannon({
+      url: ctx.base,
+      connections: QUIZ_LOAD.connections,
+      amount: pool.jobs.length,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest(req, context) {
+            if (cursor >= pool.jobs.length) overrun++;
+            const job = pool.jobs[cursor++ % pool.jobs.length]!;
+            context.job = job;
+            return {
+              ...req,
+              method: 'POST',
+              path: `/learn/attempts/${job.attemptId}`,
+              headers: { Cookie: job.cookie, Origin: ctx.base, 'Content-Type': 'application/x-www-form-urlencoded' },
+              body: job.body,
+            };
+          },
+          onResponse(status, body, context, headers) {
+            const job = context.job as QuizJob | undefined;
+            if (status !== 303 && firstBad === null) firstBad = `HTTP ${status} for attempt ${String(job?.attemptId)}: ${String(body).slice(0, 200).replace(/\s+/g, ' ')}`;
+            if (!job || status !== 303) return;
+            const loc = Object.entries(headers).find(([k]) => k.toLowerCase() === 'location')?.[1];
+            if (loc !== `/learn/attempts/${job.attemptId}/result`) {
+              badLocation++;
+              return;
+            }
+            acks++;
+            if (!firstAck.has(job.attemptId)) firstAck.set(job.attemptId, Date.now());
+          },
+        },
+      ],
+    });
+    const wallS = (Date.now() - loadStart) / 1000;
+
+    // Check what the database holds.
+    const db = openDb(ctx.dbPath);
+    let submitted = 0;
+    let lost = 0;
+    let regraded = 0;
+    let wrongScore = 0;
+    let duplicateNumbers = 0;
+    let newRows = 0;
+    try {
+      const sqlite = db.$client;
+      const get = sqlite.prepare('select submitted_at as submittedAt, timed_out as timedOut, correct from attempts where id = ?');
+      for (const [id, want] of pool.expected) {
+        const a = get.get(id) as { submittedAt: number | null; timedOut: number; correct: number | null } | undefined;
+        const acked = firstAck.get(id);
+        if (a?.submittedAt != null) submitted++;
+        if (acked !== undefined && a?.submittedAt == null) lost++;
+        // graded once: the stored submission time is the first one, before the first 303 reached us
+        if (acked !== undefined && a?.submittedAt != null && a.submittedAt > acked) regraded++;
+        // the answers sent were all saved before grading
+        if (a?.submittedAt != null && !a.timedOut && a.correct !== want) wrongScore++;
+      }
+      duplicateNumbers = (
+        sqlite.prepare('select count(*) as n from (select 1 from attempts where exam_id is null group by user_id, course_id, number having count(*) > 1)').get() as { n: number }
+      ).n;
+      newRows = (sqlite.prepare('select count(*) as n from attempts').get() as { n: number }).n - pool.attemptRowsBefore;
+    } finally {
+      db.$client.close();
+    }
+    const duplicated = regraded + duplicateNumbers + Math.max(0, newRows);
+    const notAcked = originals - firstAck.size;
+
+    const codes = Object.entries(r.statusCodeStats ?? {});
+    const non3xx = codes.filter(([c]) => !c.startsWith('3')).reduce((n, [, v]) => n + v.count, 0);
+    const perSec = round(r.requests.total / (r.duration || wallS), 1);
+    const met = perSec >= QUIZ_LOAD.targetPerSec && lost === 0 && duplicated === 0;
+
+    if (non3xx > 0) failures.push(`POST /learn/attempts/<id>: ${non3xx} non-3xx responses (${codes.map(([c, v]) => `${c}×${v.count}`).join(', ')}); first: ${String(firstBad)}`);
+    if (r.errors - r.timeouts > 0) failures.push(`POST /learn/attempts/<id>: ${r.errors - r.timeouts} connection errors under load`);
+    if (badLocation > 0) failures.push(`POST /learn/attempts/<id>: ${badLocation} 303s not to the attempt's result page`);
+    if (overrun > 0) failures.push(`quiz load: autocannon built ${overrun} more requests than planned`);
+    if (lost > 0) failures.push(`quiz submissions: ${lost} attempts acknowledged with 303 but not submitted in the database (lost)`);
+    if (duplicated > 0) failures.push(`quiz submissions: ${duplicated} duplicated (${regraded} graded again, ${duplicateNumbers} repeated (user, course, number), ${newRows} new attempt rows)`);
+    if (wrongScore > 0) failures.push(`quiz submissions: ${wrongScore} attempts graded with a different number of right answers than were sent (answers lost)`);
+    if (notAcked > 0) console.warn(`[bench] warning: ${notAcked} of ${originals} attempts never got a 303 (timeouts: ${r.timeouts})`);
+
+    const scope = `${originals} attempts + ${duplicates} duplicates, ${QUIZ_LOAD.connections} conns`;
+    return [
+      {
+        id: 'quiz-submit-load',
+        title: `POST /learn/attempts/<id> (submit) load — ${pool.directors} directors, ${scope}, target ${QUIZ_LOAD.targetPerSec}/s`,
+        columns: ['scenario', 'requests', 'seconds', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'non3xx', 'errors', 'timeouts', `≥ ${QUIZ_LOAD.targetPerSec}/s`],
+        rows: [
+          {
+            scenario: 'quiz submit',
+            requests: r.requests.total,
+            seconds: round(r.duration || wallS, 1),
+            'req/s': perSec,
+            'p50 ms': r.latency.p50,
+            'p99 ms': r.latency.p99,
+            'mean ms': round(r.latency.average, 2),
+            non3xx,
+            errors: r.errors,
+            timeouts: r.timeouts,
+            [`≥ ${QUIZ_LOAD.targetPerSec}/s`]: perSec >= QUIZ_LOAD.targetPerSec ? 'yes' : 'no',
+          },
+        ],
+        failures,
+      },
+      {
+        id: 'quiz-submit-integrity',
+        title: `Quiz submissions in the database after the load — lost and duplicated must be 0`,
+        columns: ['pool', 'duplicates sent', '303s', 'acknowledged', 'submitted in DB', 'lost', 'duplicated', 'score mismatches', 'target met'],
+        rows: [
+          {
+            pool: originals,
+            'duplicates sent': duplicates,
+            '303s': acks,
+            acknowledged: firstAck.size,
+            'submitted in DB': submitted,
+            lost,
+            duplicated,
+            'score mismatches': wrongScore,
+            'target met': met ? 'yes' : lost === 0 && duplicated === 0 ? `0 lost/dup; ${perSec}/s < ${QUIZ_LOAD.targetPerSec}/s` : 'no',
+          },
+        ],
+      },
+    ];
+  },
+};
+
+/**
+ * Add new scenarios here; they run in order against the same server and database. The quiz load writes
+ * (sessions, ~2,000 graded attempts, course completions), so it runs last.
+ */
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, quizSubmissions];
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -479,7 +800,7 @@ async function main(): Promise<number> {
     const startedMs = Date.now() - t0;
     console.log(`[bench] server up on ${BASE} in ${(startedMs / 1000).toFixed(1)}s (db ${dbPath})`);
 
-    const ctx: BenchContext = { base: BASE, signIn, raw, load };
+    const ctx: BenchContext = { base: BASE, dbPath, signIn, raw, load };
     const sections: Section[] = [];
     for (const sc of SCENARIOS) {
       console.log(`[bench] ${sc.name}…`);
@@ -499,6 +820,7 @@ async function main(): Promise<number> {
       loadAvg1: { before: round(loadBefore, 2), after: round(loadavg()[0] ?? 0, 2) },
       base: BASE,
       load: LOAD,
+      quizLoad: QUIZ_LOAD,
       serverStartupMs: startedMs,
       totalMs: Date.now() - t0,
       sections: Object.fromEntries(sections.map((s) => [s.id, { title: s.title, rows: s.rows }])),
@@ -516,6 +838,7 @@ async function main(): Promise<number> {
     const slow = sections.flatMap((s) => s.rows).filter((r) => typeof r.timeouts === 'number' && r.timeouts > 0);
     for (const r of slow) console.warn(`[bench] warning: ${String(r.timeouts)} requests to ${String(r.path)} timed out (>10 s)`);
     if (failures.length) {
+      if (server.log.length) console.error(`[bench] server log (last 30 lines):\n${server.log.slice(-30).join('\n')}`);
       console.error(`[bench] FAILED:\n  ${failures.join('\n  ')}`);
       return 1;
     }

@@ -57,10 +57,14 @@ function createAttempt(
   });
 }
 
-/** Grades every item and closes the attempt. `timedOut` when closed at the deadline, not by the learner. */
-function grade(db: Db, a: Attempt, now: number, timedOut: boolean): Attempt {
+/**
+ * Grades every item and closes the attempt, in one read and one transaction. `timedOut` when closed at the
+ * deadline, not by the learner. `incoming` are answers sent with the submission (raw, checked here; a
+ * malformed one counts as unanswered).
+ */
+function grade(db: Db, a: Attempt, now: number, timedOut: boolean, incoming: Record<number, unknown> | null = null): Attempt {
   const items = db
-    .select({ ord: attemptItems.ord, response: attemptItems.response, optionOrder: attemptItems.optionOrder, type: questions.type, answer: questions.answer })
+    .select({ ord: attemptItems.ord, response: attemptItems.response, optionOrder: attemptItems.optionOrder, type: questions.type, answer: questions.answer, options: questions.options })
     .from(attemptItems)
     .innerJoin(questions, eq(questions.id, attemptItems.questionId))
     .where(eq(attemptItems.attemptId, a.id))
@@ -68,9 +72,16 @@ function grade(db: Db, a: Attempt, now: number, timedOut: boolean): Attempt {
   let correct = 0;
   return db.transaction((tx) => {
     for (const it of items) {
-      const ok = isCorrect(it.type, it.answer, it.optionOrder, it.response);
+      let response = it.response;
+      const sent = incoming && Object.prototype.hasOwnProperty.call(incoming, it.ord) ? incoming[it.ord] : undefined;
+      const changed = sent !== undefined;
+      if (changed) response = sent === null || sent === '' ? null : normaliseResponse(it.type, it.options.length, sent);
+      const ok = isCorrect(it.type, it.answer, it.optionOrder, response);
       if (ok) correct++;
-      tx.update(attemptItems).set({ correct: ok }).where(and(eq(attemptItems.attemptId, a.id), eq(attemptItems.ord, it.ord))).run();
+      tx.update(attemptItems)
+        .set(changed ? { correct: ok, response, savedAt: now } : { correct: ok })
+        .where(and(eq(attemptItems.attemptId, a.id), eq(attemptItems.ord, it.ord)))
+        .run();
     }
     const score = scorePercent(correct, a.total);
     const passed = score >= a.passMark;
@@ -242,16 +253,7 @@ export function submitAttempt(db: Db, userId: number, attemptId: number, respons
   const a = ownAttempt(db, userId, attemptId);
   if (a.submittedAt !== null) return a;
   if (now > a.deadlineAt + GRACE_MS) return grade(db, a, now, true);
-  if (responses) {
-    for (const [ord, r] of Object.entries(responses)) {
-      try {
-        saveResponse(db, userId, attemptId, Number(ord), r, now);
-      } catch (e) {
-        if (!(e instanceof FieldError)) throw e; // a malformed answer counts as unanswered
-      }
-    }
-  }
-  return grade(db, a, now, false);
+  return grade(db, a, now, false, responses);
 }
 
 export interface ResultItem {
