@@ -20,15 +20,46 @@ const CSP = [
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",
+  // the only frames are our own H5P player frames (/h5p/frame/…)
+  "frame-src 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
 
-function secure(response: Response, https: boolean): Response {
+/**
+ * The H5P player frame (/h5p/frame/…): H5P content and library JavaScript run only here. `sandbox
+ * allow-scripts` gives the document an opaque origin even when it is opened on its own, so it cannot read
+ * the app's cookies, storage or pages, and its requests to the app carry no session; it talks to the
+ * lesson page only by postMessage (docs/decisions/0008-h5p-sandbox.md). Only our lesson pages may frame it.
+ */
+const H5P_FRAME_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // H5P libraries write style attributes
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  'sandbox allow-scripts',
+].join('; ');
+
+/** H5P files (/h5p/files/…) opened directly (an uploaded SVG, say) run nothing and get an opaque origin. */
+const H5P_FILES_CSP = ["default-src 'none'", "img-src 'self' data:", "media-src 'self'", "style-src 'unsafe-inline'", "font-src 'self'", "frame-ancestors 'self'", 'sandbox'].join('; ');
+
+function secure(response: Response, https: boolean, path = ''): Response {
   const h = response.headers;
-  h.set('Content-Security-Policy', CSP);
+  const frame = path.startsWith('/h5p/frame/');
+  const files = path.startsWith('/h5p/files/');
+  h.set('Content-Security-Policy', frame ? H5P_FRAME_CSP : files ? H5P_FILES_CSP : CSP);
+  // the player frame has an opaque origin: its reads of library and content files are cross-origin
+  if (files) h.set('Access-Control-Allow-Origin', '*');
   h.set('X-Content-Type-Options', 'nosniff');
   h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-  h.set('X-Frame-Options', 'DENY');
+  h.set('X-Frame-Options', frame || files ? 'SAMEORIGIN' : 'DENY');
   h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
   h.set('Cross-Origin-Opener-Policy', 'same-origin');
   if (https) h.set('Strict-Transport-Security', 'max-age=31536000');
@@ -52,7 +83,8 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
 
   const path = url.pathname;
   const token = cookies.get(SESSION_COOKIE)?.value;
-  if (token && !path.startsWith('/_astro/')) {
+  // H5P files are public (the sandboxed frame's requests carry no session anyway): no session lookup
+  if (token && !path.startsWith('/_astro/') && !path.startsWith('/h5p/files/')) {
     const session = validateSessionToken(getDb(), token, Date.now(), { days: getEnv().TONGHU_SESSION_DAYS });
     if (session) {
       locals.session = session;
@@ -78,5 +110,5 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
       return secure(await ctx.rewrite('/403'), https);
     }
   }
-  return secure(await next(), https);
+  return secure(await next(), https, path);
 });

@@ -4,3 +4,4 @@ export * from './audit';
 export * from './learning';
 export * from './policy';
 export * from './assessment';
+export * from './h5p';

@@ -34,6 +34,9 @@ async function main() {
     ? compression({ threshold: 1024, brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } } as Parameters<typeof compression>[0])
     : null;
   const server = http.createServer((req, res) => {
+    // static files bypass the middleware; the sandboxed H5P frame (opaque origin) loads the player's
+    // fonts in CORS mode, so the copied player (public/h5p-player) must allow any origin to read it
+    if (req.url?.startsWith('/h5p-player/')) res.setHeader('Access-Control-Allow-Origin', '*');
     if (!compress) return handler(req, res);
     compress(req as never, res as never, () => handler(req, res));
   });

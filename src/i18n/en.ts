@@ -416,7 +416,7 @@ export const en: Record<MessageKey, string> = {
   'h5p.train.colBy': 'Uploaded by',
   'h5p.train.colAt': 'Uploaded',
   'h5p.train.colSize': 'Size',
-  'h5p.train.size': '{mb} MB, {n} files',
+  'h5p.train.size': '{size}, {n} files',
   'h5p.train.previewNote': 'Results from a preview are recorded under your own name only.',
   'field.file': '.h5p file',
   'v.activityRequired': "{field}: finish the lesson's activity and the lesson is marked as read.",

@@ -415,7 +415,7 @@ export const zhCN = {
   'h5p.train.colBy': '上传人',
   'h5p.train.colAt': '上传时间',
   'h5p.train.colSize': '大小',
-  'h5p.train.size': '{mb} MB，{n} 个文件',
+  'h5p.train.size': '{size}，{n} 个文件',
   'h5p.train.previewNote': '预览中做练习产生的记录只记在你自己名下。',
   'field.file': '.h5p 文件',
   'v.activityRequired': '{field}：完成本课的互动练习后，本课会自动记为已学。',

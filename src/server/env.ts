@@ -32,6 +32,8 @@ const schema = z
     TONGHU_LOGIN_MAX_FAILURES: z.coerce.number().int().min(3).max(100).default(5),
     TONGHU_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     TONGHU_COMPRESS: bool(true),
+    /** largest .h5p a trainer may upload, in MB */
+    TONGHU_H5P_MAX_MB: z.coerce.number().int().min(1).max(200).default(20),
   });
 
 export type Env = z.infer<typeof schema>;

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../../../db/schema/auth';
 import { loadBank, type Bank } from '../assessment/bank';
+import { getBuiltinActivity } from '../h5p/builtin';
 import { LAW_SOURCES, ARTICLE_RANGES } from './sources';
 
 /**
@@ -41,11 +42,23 @@ export const citationSchema = z.object({
 });
 export type Citation = z.infer<typeof citationSchema>;
 
+/**
+ * An H5P activity shown in the lesson (content/h5p/<slug>). With `completeWhen`, the lesson is complete
+ * when the activity reports it (xAPI: 'completed', or 'passed' = success or a scaled score ≥ 0.6) instead of
+ * by the learner's confirmation.
+ */
+export const lessonActivitySchema = z.object({
+  slug,
+  completeWhen: z.enum(['completed', 'passed']).optional(),
+});
+export type LessonActivity = z.infer<typeof lessonActivitySchema>;
+
 export const lessonFrontmatterSchema = z.object({
   title: z.string().min(2).max(40),
   minutes: z.number().int().min(3).max(90),
   keyPoints: z.array(z.string().min(4).max(120)).min(2).max(8),
   citations: z.array(citationSchema).min(1),
+  activity: lessonActivitySchema.optional(),
 });
 
 export interface LessonContent {
@@ -57,6 +70,7 @@ export interface LessonContent {
   minutes: number;
   keyPoints: string[];
   citations: Citation[];
+  activity?: LessonActivity;
   body: string;
   /** non-whitespace characters of the body */
   length: number;
@@ -187,6 +201,9 @@ export function loadContent(root: string): Content {
         if (Number.isNaN(a.article)) problems.push(`${lw}: 无法识别的条号 ${a.raw}`);
         else if (range && (a.article < range[0] || a.article > range[1])) problems.push(`${lw}: 《${a.law}》${a.raw} 超出 ${range[0]}–${range[1]}`);
       }
+      if (fm.data.activity && !getBuiltinActivity(join(root, 'h5p'), fm.data.activity.slug)) {
+        problems.push(`${lw}: activity.slug: 互动练习 ${fm.data.activity.slug} 不存在（应有 content/h5p/${fm.data.activity.slug}/h5p.json）`);
+      }
       lessons.push({
         courseSlug: dir,
         slug: f.replace(/\.md$/, ''),
@@ -195,6 +212,7 @@ export function loadContent(root: string): Content {
         minutes: fm.data.minutes,
         keyPoints: fm.data.keyPoints,
         citations: fm.data.citations,
+        activity: fm.data.activity,
         body,
         length,
       });
