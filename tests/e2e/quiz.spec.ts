@@ -64,15 +64,19 @@ test('a director reads a course, fails the quiz, resumes after a reload, retakes
   await page.screenshot({ path: screenshotPath('quiz-attempt'), fullPage: false });
 
   // answer the first question, reload: the same attempt, same questions, the answer kept (autosave)
+  // (questions come in random order: pick the first one answered with a radio button)
+  const radioQuestion = 'fieldset.question[data-type="single"], fieldset.question[data-type="truefalse"]';
   const firstStem = await page.locator('fieldset.question .stem').first().innerText();
-  const first = page.locator('fieldset.question').first();
+  const first = page.locator(radioQuestion).first();
+  const radioStem = await first.locator('.stem').innerText();
   const saved = page.waitForResponse((r) => r.url().includes('/answer') && r.status() === 200);
-  await first.locator('input').first().check();
+  await first.locator('input[type="radio"]').first().check();
   await saved;
   await page.reload();
   expect(page.url()).toBe(attemptUrl);
   await expect(page.locator('fieldset.question .stem').first()).toHaveText(firstStem);
-  await expect(page.locator('fieldset.question').first().locator('input').first()).toBeChecked();
+  await expect(page.locator(radioQuestion).first().locator('.stem')).toHaveText(radioStem);
+  await expect(page.locator(radioQuestion).first().locator('input[type="radio"]').first()).toBeChecked();
 
   // submit almost blank: fails, feedback with explanations (review: after_each)
   await Promise.all([page.waitForURL(/result$/), page.locator('#submit-attempt').click()]);
