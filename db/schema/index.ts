@@ -5,3 +5,4 @@ export * from './learning';
 export * from './policy';
 export * from './assessment';
 export * from './h5p';
+export * from './certification';

@@ -12,6 +12,8 @@ export const courses = sqliteTable('courses', {
   roles: text('roles', { mode: 'json' }).$type<string[]>().notNull(),
   hours: real('hours').notNull(),
   required: integer('required', { mode: 'boolean' }).notNull(),
+  /** completing the course alone earns a certificate */
+  certifying: integer('certifying', { mode: 'boolean' }).notNull().default(false),
   version: text('version').notNull(),
   prerequisites: text('prerequisites', { mode: 'json' }).$type<string[]>().notNull(),
   summary: text('summary').notNull(),

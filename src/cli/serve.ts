@@ -9,12 +9,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import compression from 'compression';
 import { parseEnv, EnvError } from '../server/env';
+import { setupCertificates } from '../server/keys';
 import { openDb } from '../../db/client';
 import { prepareDatabase, BootstrapError } from '../../db/seed/prepare';
 
 async function main() {
   const env = parseEnv();
   const db = openDb(env.DATABASE_PATH);
+  setupCertificates(env);
   await prepareDatabase(db, {
     demo: env.TONGHU_DEMO,
     adminPhone: env.TONGHU_ADMIN_PHONE,

@@ -32,6 +32,10 @@ const schema = z
     TONGHU_LOGIN_MAX_FAILURES: z.coerce.number().int().min(3).max(100).default(5),
     TONGHU_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     TONGHU_COMPRESS: bool(true),
+    /** where the certificate signing key is kept (default: keys/ beside the database) */
+    TONGHU_CERT_KEY_DIR: z.string().min(1).optional(),
+    /** certificate serial prefix, e.g. 鄂童护 → 鄂童护〔2026〕000123号 */
+    TONGHU_CERT_PREFIX: z.string().min(1).max(10).default('鄂童护'),
     /** largest .h5p a trainer may upload, in MB */
     TONGHU_H5P_MAX_MB: z.coerce.number().int().min(1).max(200).default(20),
   });

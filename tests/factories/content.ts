@@ -21,6 +21,7 @@ export function course(slug: string, lessons: number, opts: Partial<CourseConten
     roles: ['director', 'supervisor'] as Role[],
     hours: 2,
     required: true,
+    certifying: false,
     version: '1.0.0',
     prerequisites: [],
     summary: '用于测试的课程说明文字。',

@@ -7,7 +7,7 @@ import type { Role } from '../../../db/schema/auth';
  */
 // '/h5p/files/': H5P libraries and content, fetched by the sandboxed player frame, whose requests carry no
 // session (opaque origin); nothing personal is there, and uploaded packages sit under unguessable slugs.
-export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/'];
+export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/', '/verify/', '/verify-offline/'];
 
 export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   // everyone may learn (supervisors, trainers and officials take courses too): /learn is open to all roles

@@ -26,6 +26,8 @@ export const courseSchema = z.object({
   roles: z.array(z.enum(ROLES)).min(1),
   hours: z.number().positive().max(200),
   required: z.boolean(),
+  /** completing this course alone earns a certificate */
+  certifying: z.boolean().default(false),
   version: semver,
   prerequisites: z.array(slug).default([]),
   summary: z.string().min(10).max(300),

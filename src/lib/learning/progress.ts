@@ -24,6 +24,7 @@ import { FieldError, NotFoundError } from '../errors';
 import { dayOf, yearOf } from '../time';
 import { assignmentCourseIds, coursesBySlugs, curriculumCourseList, type Course } from './catalog';
 import type { Actor, LearningAssignment } from './enrol';
+import { issueForCurriculum, issueForCourse } from '../certification/certificates';
 
 /** The region a person's learning counts under: their first active role assignment. */
 export function learnerRegionPath(db: Db, userId: number): string | null {
@@ -165,8 +166,11 @@ function completeCourse(db: Db, userId: number, course: Course, now: number) {
           .run();
       }
       if (a.onboarding) db.update(roleAssignments).set({ onboarding: 'done' }).where(eq(roleAssignments.id, e.roleAssignmentId)).run();
+      // completing a curriculum earns its certificate (once; renewed when expired or owing an update)
+      if (a.curriculumId) issueForCurriculum(db, userId, a.curriculumId, e.regionPath, now);
     }
   }
+  if (course.certifying && path) issueForCourse(db, userId, course.id, path, now);
 }
 
 // ---------------------------------------------------------------- what a learner sees

@@ -35,6 +35,7 @@ export function syncContent(db: Db, content: Content, now = Date.now()): SyncRep
         roles: c.roles as string[],
         hours: c.hours,
         required: c.required,
+        certifying: c.certifying,
         version: c.version,
         prerequisites: c.prerequisites,
         summary: c.summary,
