@@ -6,3 +6,4 @@ export * from './policy';
 export * from './assessment';
 export * from './h5p';
 export * from './certification';
+export * from './skills';

@@ -91,13 +91,21 @@ export function seedDemoLearning(db: Db, now: number): void {
   // The demo director 李春燕 is newly appointed: 待上岗 until she completes the onboarding curriculum.
   const ra = db.select().from(roleAssignments).where(and(eq(roleAssignments.userId, demoDirector.id), eq(roleAssignments.role, 'director'))).get()!;
   enrolNewMember(db, ra.id, now - 3 * DAY);
+  // …and has done three of its four courses this week; 监护指导与委托照护 is left, then she is in post
+  let at = now - 3 * DAY;
+  for (const slug of ['director-duties', 'minors-protection-law', 'mandatory-reporting']) {
+    const c = getCourseBySlug(db, slug);
+    if (!c) continue;
+    for (const l of listLessons(db, c.id)) completeLesson(db, demoDirector.id, l.id, (at += 3_600_000));
+    takeQuizAsDemo(db, demoDirector.id, c.id, (at += 3_600_000), rng, 1);
+  }
 }
 
 /**
  * Demo only: a learner answers a course quiz, knowing roughly 70–100 % of the answers. Answers are read
  * from the bank here, in the seed, the way only the server could; they never reach a browser.
  */
-function takeQuizAsDemo(db: Db, userId: number, courseId: number, at: number, rng: ReturnType<typeof createRng>) {
+function takeQuizAsDemo(db: Db, userId: number, courseId: number, at: number, rng: ReturnType<typeof createRng>, knowsAtLeast = 0.7) {
   if (!getQuiz(db, courseId)) return;
   for (let attempt = 0; attempt < 2; attempt++) {
     let id: number;
@@ -106,7 +114,7 @@ function takeQuizAsDemo(db: Db, userId: number, courseId: number, at: number, rn
     } catch {
       return; // passed already, or no attempts left
     }
-    const knows = 0.7 + rng.next() * 0.3;
+    const knows = knowsAtLeast + rng.next() * (1 - knowsAtLeast);
     const rows = db.select({ it: attemptItems, q: questions }).from(attemptItems).innerJoin(questions, eq(questions.id, attemptItems.questionId)).where(eq(attemptItems.attemptId, id)).all();
     const answers: Record<number, unknown> = {};
     for (const { it, q } of rows) {

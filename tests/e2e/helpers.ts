@@ -1,4 +1,6 @@
 import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import AxeBuilder from '@axe-core/playwright';
 
 /** The one password of every demo account (db/seed/demo.ts, README § 演示账号). */
@@ -84,3 +86,37 @@ export async function expectNoHorizontalScroll(page: Page): Promise<void> {
 export function screenshotPath(name: string): string {
   return `tests/e2e/screenshots/${name}.png`;
 }
+
+/**
+ * Quiz answers the way a well-prepared learner knows them: from the question bank in content/, matched by
+ * the text shown — never from the page.
+ */
+export type BankQ = { id: string; type: string; stem: string; options?: string[]; answer?: unknown; explanation: string };
+export const bank = (slug: string): BankQ[] => (parse(readFileSync(`content/courses/${slug}/quiz.yaml`, 'utf8')) as { questions: BankQ[] }).questions;
+
+/** Answers every question on the attempt page correctly (or leaves them all blank). */
+export async function answerAll(page: Page, questions: BankQ[], correctly: boolean) {
+  const sets = page.locator('fieldset.question');
+  const n = await sets.count();
+  for (let i = 0; i < n; i++) {
+    const fs = sets.nth(i);
+    const stem = (await fs.locator('.stem').innerText()).trim();
+    const q = questions.find((x) => x.stem.trim() === stem);
+    expect(q, `stem not in bank: ${stem}`).toBeTruthy();
+    if (!correctly) continue;
+    const labels = fs.locator('label');
+    const texts = (await labels.allInnerTexts()).map((s) => s.replace(/^[A-H]\.\s*/, '').trim());
+    if (q!.type === 'single') await labels.nth(texts.indexOf(q!.options![q!.answer as number]!)).click();
+    if (q!.type === 'multiple') for (const a of q!.answer as number[]) await labels.nth(texts.indexOf(q!.options![a]!)).click();
+    if (q!.type === 'truefalse') await fs.getByLabel(q!.answer ? '正确' : '错误').check();
+    if (q!.type === 'fill') await fs.locator('input[type="text"]').fill((q!.answer as string[])[0]!);
+    if (q!.type === 'ordering') {
+      const rows = fs.locator('label.order-row');
+      for (let r = 0; r < (await rows.count()); r++) {
+        const text = (await rows.nth(r).locator('span').innerText()).trim();
+        await rows.nth(r).locator('select').selectOption(String(q!.options!.indexOf(text) + 1));
+      }
+    }
+  }
+}
+

@@ -1,49 +1,19 @@
 import { test, expect, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { ACCOUNTS, signIn, signOut, expectNoSeriousA11yViolations, expectNoHorizontalScroll, screenshotPath } from './helpers';
+import { ACCOUNTS, signIn, signOut, expectNoSeriousA11yViolations, expectNoHorizontalScroll, screenshotPath, bank, answerAll } from './helpers';
+
+const CS = bank('classified-support');
 
 /**
  * Quizzes and exams as people use them. The test knows the right answers the way a well-prepared learner
  * does — from the question bank in content/, matched by the text shown — never from the page.
  */
-type BankQ = { id: string; type: string; stem: string; options?: string[]; answer?: unknown; explanation: string };
-const bank = (slug: string): BankQ[] => (parse(readFileSync(`content/courses/${slug}/quiz.yaml`, 'utf8')) as { questions: BankQ[] }).questions;
-const DD = bank('director-duties');
-
-/** Answers every question on the attempt page correctly (or leaves them all blank). */
-async function answerAll(page: Page, questions: BankQ[], correctly: boolean) {
-  const sets = page.locator('fieldset.question');
-  const n = await sets.count();
-  for (let i = 0; i < n; i++) {
-    const fs = sets.nth(i);
-    const stem = (await fs.locator('.stem').innerText()).trim();
-    const q = questions.find((x) => x.stem.trim() === stem);
-    expect(q, `stem not in bank: ${stem}`).toBeTruthy();
-    if (!correctly) continue;
-    const labels = fs.locator('label');
-    const texts = (await labels.allInnerTexts()).map((s) => s.replace(/^[A-H]\.\s*/, '').trim());
-    if (q!.type === 'single') await labels.nth(texts.indexOf(q!.options![q!.answer as number]!)).click();
-    if (q!.type === 'multiple') for (const a of q!.answer as number[]) await labels.nth(texts.indexOf(q!.options![a]!)).click();
-    if (q!.type === 'truefalse') await fs.getByLabel(q!.answer ? '正确' : '错误').check();
-    if (q!.type === 'fill') await fs.locator('input[type="text"]').fill((q!.answer as string[])[0]!);
-    if (q!.type === 'ordering') {
-      const rows = fs.locator('label.order-row');
-      for (let r = 0; r < (await rows.count()); r++) {
-        const text = (await rows.nth(r).locator('span').innerText()).trim();
-        await rows.nth(r).locator('select').selectOption(String(q!.options!.indexOf(text) + 1));
-      }
-    }
-  }
-}
-
 test('a director reads a course, fails the quiz, resumes after a reload, retakes, passes, and the course completes', async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, ACCOUNTS.director.phone);
-  // read every lesson of 儿童主任履职入门
-  await page.goto('/learn/courses/director-duties');
+  // read every lesson of 分类保障政策
+  await page.goto('/learn/courses/classified-support');
   await page.getByRole('link', { name: '开始学习' }).click();
-  for (let i = 0; i < 5; i++) await Promise.all([page.waitForURL(/director-duties/), page.locator('#complete-lesson').click()]);
+  for (let i = 0; i < 5; i++) await Promise.all([page.waitForURL(/classified-support/), page.locator('#complete-lesson').click()]);
   await expect(page.locator('#quiz')).toContainText('已作答 0 次');
   await expect(page.locator('main')).not.toContainText('您已完成本课程');
 
@@ -53,7 +23,7 @@ test('a director reads a course, fails the quiz, resumes after a reload, retakes
   const html = await (await page.request.get(attemptUrl)).text();
   const scripts = await page.locator('script[src]').evaluateAll((els) => els.map((e) => (e as HTMLScriptElement).src));
   const js = (await Promise.all(scripts.map(async (s) => (await page.request.get(s)).text()))).join('\n');
-  for (const q of DD) {
+  for (const q of CS) {
     expect(html).not.toContain(q.explanation);
     expect(js).not.toContain(q.explanation);
   }
@@ -87,11 +57,11 @@ test('a director reads a course, fails the quiz, resumes after a reload, retakes
   // retake and pass
   await Promise.all([page.waitForURL(/\/learn\/attempts\/\d+$/), page.locator('#retake').click()]);
   expect(page.url()).not.toBe(attemptUrl);
-  await answerAll(page, DD, true);
+  await answerAll(page, CS, true);
   await Promise.all([page.waitForURL(/result$/), page.locator('#submit-attempt').click()]);
   await expect(page.locator('#result-summary')).toContainText('通过');
   await expect(page.locator('#result-summary')).toContainText('100');
-  await page.goto('/learn/courses/director-duties');
+  await page.goto('/learn/courses/classified-support');
   await expect(page.locator('main')).toContainText('您已完成本课程');
   await expect(page.locator('#quiz')).toContainText('已通过测验');
   // a submitted attempt cannot be changed any more

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import type { CertKind } from './signing';
+import { PDF_KEYWORDS_PREFIX, type CertKind } from './signing';
 
 export interface CertificateView {
   serial: string;
@@ -36,8 +36,6 @@ export interface CertificateView {
   /** the signed token (signing.ts) */
   token: string;
 }
-
-export const PDF_KEYWORDS_PREFIX = 'tonghu-cert:';
 
 const KIND_TITLE: Record<CertKind, string> = {
   curriculum: '结业证书',
@@ -64,7 +62,7 @@ const INK = '#1f1f1f';
 const GREY = '#5c5c5c';
 const SEAL_RED = '#d0211c';
 
-type FontKitFont = ReturnType<typeof fontkit.create>;
+type FontKitFont = fontkit.Font;
 let fonts: { regular: FontKitFont; bold: FontKitFont } | null = null;
 
 function loadFonts(): { regular: FontKitFont; bold: FontKitFont } {
@@ -167,7 +165,7 @@ export async function renderCertificatePdf(c: CertificateView): Promise<Buffer> 
   const issuerH = doc.heightOfString(c.issuer, { width: issuerWrap, align: 'center' });
   const issuerY = 440 - issuerH / 2;
   const dateY = issuerY + issuerH + 6;
-  drawSeal(doc, c.issuer, issuerX + issuerW / 2, dateY + 2, 58);
+  drawSeal(doc, bold, c.issuer, issuerX + issuerW / 2, dateY + 2, 58);
   doc.font('B').fontSize(issuerSize).fillColor(INK).text(c.issuer, issuerX + (issuerW - issuerWrap) / 2, issuerY, { width: issuerWrap, align: 'center' });
   doc.font('R').fontSize(13).fillColor(INK).text(chineseDate(c.issuedOn), issuerX, dateY, {
     width: issuerW,
@@ -275,8 +273,12 @@ function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, siz
   doc.text(caption, x + (size - cw) / 2 + 2, y + size + 8, { characterSpacing: 4, lineBreak: false });
 }
 
-/** A round red seal: the authority's name along the upper arc and a five-pointed star in the middle. */
-function drawSeal(doc: PDFKit.PDFDocument, name: string, cx: number, cy: number, r: number): void {
+/**
+ * A round red seal: the authority's name along the upper arc and a five-pointed star in the middle. The
+ * characters are drawn as glyph outlines, not text: the name is already printed beside the seal, and
+ * rotated text would come out of copy-paste, pdftotext and screen readers as scattered single characters.
+ */
+function drawSeal(doc: PDFKit.PDFDocument, font: FontKitFont, name: string, cx: number, cy: number, r: number): void {
   doc.save();
   doc.opacity(0.88);
   doc.lineWidth(2.6).strokeColor(SEAL_RED).circle(cx, cy, r).stroke();
@@ -287,16 +289,40 @@ function drawSeal(doc: PDFKit.PDFDocument, name: string, cx: number, cy: number,
   const step = n > 1 ? span / (n - 1) : 0;
   const fontSize = Math.min(13, Math.max(7, (r - 10) * (n > 1 ? step : 1) * 0.95));
   const textR = r - 5 - fontSize * 0.62;
-  doc.font('B').fontSize(fontSize).fillColor(SEAL_RED);
-  const lineH = doc.currentLineHeight();
+  const scale = fontSize / font.unitsPerEm;
+  // CJK ideographs are designed in an em box from −0.12 to 0.88 em: centre that box on the arc.
+  const emCentre = 0.38 * font.unitsPerEm;
+  doc.fillColor(SEAL_RED);
   chars.forEach((ch, i) => {
+    const glyph = font.glyphsForString(ch)[0];
+    if (!glyph) return;
     const phi = -span / 2 + i * step; // 0 = twelve o'clock, clockwise
-    const px = cx + textR * Math.sin(phi);
-    const py = cy - textR * Math.cos(phi);
-    const w = doc.widthOfString(ch);
     doc.save();
-    doc.rotate((phi * 180) / Math.PI, { origin: [px, py] });
-    doc.text(ch, px - w / 2, py - lineH / 2, { lineBreak: false });
+    doc.translate(cx + textR * Math.sin(phi), cy - textR * Math.cos(phi));
+    doc.rotate((phi * 180) / Math.PI);
+    doc.scale(scale, -scale); // font units, y up
+    doc.translate(-glyph.advanceWidth / 2, -emCentre);
+    for (const cmd of glyph.path.commands) {
+      const a = cmd.args;
+      switch (cmd.command) {
+        case 'moveTo':
+          doc.moveTo(a[0] ?? 0, a[1] ?? 0);
+          break;
+        case 'lineTo':
+          doc.lineTo(a[0] ?? 0, a[1] ?? 0);
+          break;
+        case 'quadraticCurveTo':
+          doc.quadraticCurveTo(a[0] ?? 0, a[1] ?? 0, a[2] ?? 0, a[3] ?? 0);
+          break;
+        case 'bezierCurveTo':
+          doc.bezierCurveTo(a[0] ?? 0, a[1] ?? 0, a[2] ?? 0, a[3] ?? 0, a[4] ?? 0, a[5] ?? 0);
+          break;
+        case 'closePath':
+          doc.closePath();
+          break;
+      }
+    }
+    doc.fill('nonzero');
     doc.restore();
   });
 

@@ -163,6 +163,20 @@ export function verifyToken(publicKeyB64: string, token: string): VerifyResult {
   return { ok: true, payload: parsed as CertPayload };
 }
 
+/** Prefix of the token in a certificate PDF's document info (Keywords), written by pdf.ts. */
+export const PDF_KEYWORDS_PREFIX = 'tonghu-cert:';
+
+/**
+ * The token stored in a certificate PDF's Keywords, or null. pdfkit writes document info as plain,
+ * uncompressed objects and the token is ASCII, so a byte search finds it without a PDF parser. A PDF
+ * re-saved by another program may hide it in a compressed object stream; the QR code still carries it.
+ */
+export function tokenFromPdfBytes(pdf: Uint8Array): string | null {
+  const text = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('latin1');
+  const m = /tonghu-cert:([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(text);
+  return m ? (m[1] ?? null) : null;
+}
+
 /** Reads a payload without checking its signature (for showing what a rejected token claims). */
 export function decodePayloadUnverified(token: string): unknown {
   const body = token.trim().split('.')[0] ?? '';
