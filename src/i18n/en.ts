@@ -403,6 +403,7 @@ export const en: Record<MessageKey, string> = {
   'audit.action.certificate.revoke': "Revoked a certificate",
   'nav.certificates': "Certificates",
   'audit.action.certificate.export': "Exported certificates",
+  'cert.expiringSoon': "Expires within 30 days: take the refresher",
   'field.phone': 'Mobile',
   'field.password': 'Password',
   'field.name': 'Name',

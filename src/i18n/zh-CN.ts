@@ -402,6 +402,7 @@ export const zhCN = {
   'audit.action.certificate.revoke': "撤销证书",
   'nav.certificates': "证书",
   'audit.action.certificate.export': "导出证书",
+  'cert.expiringSoon': "30 天内到期，请参加复训",
   'field.phone': '手机号',
   'field.password': '密码',
   'field.name': '姓名',
