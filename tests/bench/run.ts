@@ -2,7 +2,8 @@
  * `npm run bench`: start the built server on a fresh demo database, sign in as demo users and measure
  * the signed-in home pages, a lesson page and the trainer's county progress view (bytes over the wire
  * per encoding, fixed autocannon load), then quiz submissions under 64 connections (throughput, p99,
- * and lost or duplicated attempts checked in the database afterwards).
+ * and lost or duplicated attempts checked in the database afterwards), and certificate PDF generation
+ * (in this process, no server involved: median time and size).
  *
  *   npm run bench             # builds first only if dist/server/entry.mjs is missing
  *   npm run bench -- --build  # always rebuild first
@@ -23,6 +24,8 @@ import { startQuizAttempt } from '../../src/lib/assessment/attempts';
 import { keyForDisplay } from '../../src/lib/assessment/grading';
 import type { QuestionType } from '../../src/lib/assessment/bank';
 import { createSession } from '../../src/lib/auth/session';
+import { renderCertificatePdf, type CertificateView } from '../../src/lib/certification/pdf';
+import { loadOrCreateSigningKey, signPayload } from '../../src/lib/certification/signing';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -662,10 +665,79 @@ const quizSubmissions: Scenario = {
 };
 
 /**
+ * Certificate PDF (issue 5): render one typical certificate CERT_PDF.renders times in this process after a
+ * warm-up (fonts parsed, code optimised) and report the median wall and CPU time and the size.
+ * Target: median ≤ 50 ms and ≤ 100 KB. The server is idle meanwhile, so it does not disturb the figures.
+ */
+const CERT_PDF = { warmup: 5, renders: 50, targetMs: 50, targetKb: 100 } as const;
+
+const certificatePdf: Scenario = {
+  name: 'certificate PDF',
+  async run() {
+    const keyDir = mkdtempSync(join(tmpdir(), 'tonghu-bench-keys-'));
+    try {
+      const key = loadOrCreateSigningKey(keyDir);
+      const base = {
+        serial: '鄂童护〔2026〕000123号',
+        holderName: '李小红',
+        title: '新任儿童主任入职培训',
+        kind: 'curriculum' as const,
+        hours: 24,
+        issuedOn: '2026-03-01',
+        expiresOn: '2027-02-28',
+        issuer: '十堰市竹山县民政局',
+        verifyUrl: 'https://tonghu.example.gov.cn/verify/K7QF3M9X',
+      };
+      const token = signPayload(key, { v: 1, s: base.serial, n: '李**', c: base.title, k: base.kind, h: base.hours, i: base.issuedOn, e: base.expiresOn, a: base.issuer });
+      const view: CertificateView = { ...base, token };
+      const firstStart = performance.now();
+      await renderCertificatePdf(view);
+      const firstMs = performance.now() - firstStart;
+      for (let i = 1; i < CERT_PDF.warmup; i++) await renderCertificatePdf(view);
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < CERT_PDF.renders; i++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const pdf = await renderCertificatePdf(view);
+        wall.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
+        bytes = pdf.length;
+      }
+      const median = (xs: number[]) => {
+        const s = [...xs].sort((a, b) => a - b);
+        return s[Math.floor(s.length / 2)] ?? NaN;
+      };
+      const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? NaN;
+      const medianMs = round(median(wall), 1);
+      return {
+        id: 'certificate-pdf',
+        title: `Certificate PDF — ${CERT_PDF.renders} renders after ${CERT_PDF.warmup} warm-up, target median ≤ ${CERT_PDF.targetMs} ms and ≤ ${CERT_PDF.targetKb} KB`,
+        columns: ['first render ms', 'median ms', 'p90 ms', 'median CPU ms', 'KB', 'target met'],
+        rows: [
+          {
+            'first render ms': round(firstMs, 0),
+            'median ms': medianMs,
+            'p90 ms': round(p90(wall), 1),
+            'median CPU ms': round(median(cpu), 1),
+            KB: kb(bytes),
+            'target met': medianMs <= CERT_PDF.targetMs && kb(bytes) <= CERT_PDF.targetKb ? 'yes' : 'no',
+          },
+        ],
+      };
+    } finally {
+      rmSync(keyDir, { recursive: true, force: true });
+    }
+  },
+};
+
+/**
  * Add new scenarios here; they run in order against the same server and database. The quiz load writes
  * (sessions, ~2,000 graded attempts, course completions), so it runs last.
  */
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, quizSubmissions];
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, certificatePdf, quizSubmissions];
 
 // ---------------------------------------------------------------------------------------------
 // Output

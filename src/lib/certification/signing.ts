@@ -19,7 +19,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type CertKind = 'curriculum' | 'course' | 'skill-level';
@@ -72,11 +72,17 @@ export function loadOrCreateSigningKey(dir: string): SigningKey {
   if (!existsSync(keyPath)) {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+    // Written aside, then hard-linked into place: link() fails if the key exists, so a key another process
+    // created a moment ago is never overwritten (that one wins and is read below), and nobody ever reads
+    // a half-written file.
+    const tmp = `${keyPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, pem, { mode: 0o600 });
     try {
-      // 'wx': never overwrite a key another process created a moment ago; that one wins and is read below.
-      writeFileSync(keyPath, pem, { mode: 0o600, flag: 'wx' });
+      linkSync(tmp, keyPath);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
     }
   }
   // The key must not be readable by others even if it was copied in with a lax mode.
