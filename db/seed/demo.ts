@@ -9,6 +9,7 @@ import { insertUser, insertAssignment, nameGenerator } from './factories';
 import { createRng } from './rng';
 import { syncPolicyDefaults, type PolicyDefault } from '../../src/lib/policy/defaults';
 import { seedDemoLearning } from './demo-learning';
+import { seedDemoSkills } from './demo-skills';
 
 /** The one password of every demo account (README § 演示账号). */
 export const DEMO_PASSWORD = 'Tonghu#2026';
@@ -23,6 +24,8 @@ export const DEMO_ACCOUNTS = {
   caregiver: '13900000006',
   jianglingDirector: '13900000007',
   jianglingOfficial: '13900000008',
+  /** a city-level trainer: assesses the caregivers of 十堰市儿童福利院 (skill levels) */
+  shiyanTrainer: '13900000009',
 } as const;
 
 export interface DemoSummary {
@@ -39,7 +42,7 @@ function must(r: Region | null, what: string): Region {
 }
 
 /**
- * The demo province: Hubei's real tree, demo villages in 竹山县 and 江陵县, the nine documented demo
+ * The demo province: Hubei's real tree, demo villages in 竹山县 and 江陵县, the ten documented demo
  * accounts, and a director for almost every village (a few vacancies on purpose) and a supervisor for
  * every township but one. Only ever run on an empty database.
  */
@@ -83,6 +86,7 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
     const jianglingDemoVillage = jianglingVillages[0]!;
     add(A.jianglingDirector, '黄志刚', 'director', jianglingDemoVillage.id);
     add(A.jianglingOfficial, '吴海军', 'official', jiangling.id);
+    add(A.shiyanTrainer, '孙丽萍', 'trainer', shiyan.id);
     // The demo trainer also learns: a second role to switch to (a person may hold several roles).
     // (that village's director is the trainer, so the loop below skips it)
     const trainerVillage = chengguanVillages.find((v) => v.id !== demoDirectorVillage.id && v.name.endsWith('村'))!;
@@ -117,6 +121,7 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
     }
   });
   seedDemoLearning(db, now);
+  seedDemoSkills(db, now, { caregiver: DEMO_ACCOUNTS.caregiver, cityTrainer: DEMO_ACCOUNTS.shiyanTrainer });
   summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;
   return summary;
 }

@@ -9,6 +9,7 @@ import { FieldError, NotFoundError } from '../errors';
 import { LEARNER_ROLES, type Actor } from '../learning/enrol';
 import { createAttemptInternal, finalizeAttempt, getQuiz, type Attempt } from './attempts';
 import { cryptoRng, type Rng } from './grading';
+import { awardSkillLevels } from '../skills/award';
 
 export type ExamWindow = typeof examWindows.$inferSelect;
 
@@ -136,6 +137,10 @@ export function closeExam(db: Db, actor: Actor, examId: number, now = Date.now()
   db.transaction((tx) => {
     tx.update(examWindows).set({ releasedAt: now, closesAt: Math.min(e.closesAt, now) }).where(eq(examWindows.id, e.id)).run();
     writeAudit(tx, { actorUserId: actor.userId, action: 'exam.close', entityType: 'exam', entityId: e.id, regionPath: e.regionPath, after: { releasedAt: now, closedAttempts: open.length }, ip: actor.ip, at: now });
+    // released results may complete a caregiver's skill level (the theory part): certify it now
+    if (e.role === 'caregiver') {
+      for (const { userId } of tx.selectDistinct({ userId: attempts.userId }).from(attempts).where(eq(attempts.examId, e.id)).all()) awardSkillLevels(tx as unknown as Db, userId, now);
+    }
   });
 }
 

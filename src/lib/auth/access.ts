@@ -10,11 +10,17 @@ import type { Role } from '../../../db/schema/auth';
 export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/', '/verify/', '/verify-offline/'];
 
 export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
-  // everyone may learn (supervisors, trainers and officials take courses too): /learn is open to all roles
+  // everyone may learn (supervisors, trainers and officials take courses too): /learn is open to all roles,
+  // except the 孤残儿童护理员 skill-level path, which is the caregivers' own
+  { prefix: '/learn/skills', roles: ['caregiver'] },
   { prefix: '/supervise', roles: ['supervisor'] },
   // cohort assignments: county trainers, and officials and trainers of cities and the province
   { prefix: '/train/assignments', roles: ['trainer', 'official'] },
+  // skill assessments (practical, defence, credited hours) are recorded by assessors, who are trainers
+  { prefix: '/train/skills', roles: ['trainer'] },
   { prefix: '/train', roles: ['trainer'] },
+  // the registry of certified caregivers
+  { prefix: '/review/skills', roles: ['official'] },
   { prefix: '/review', roles: ['official'] },
   { prefix: '/admin', roles: ['admin'] },
   { prefix: '/people', roles: ['supervisor', 'trainer', 'official', 'admin'] },
