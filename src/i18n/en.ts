@@ -404,6 +404,8 @@ export const en: Record<MessageKey, string> = {
   'nav.certificates': "Certificates",
   'audit.action.certificate.export': "Exported certificates",
   'cert.expiringSoon': "Expires within 30 days: take the refresher",
+  'cert.renewQuiz': "Refresher: pass this quiz again to renew your certificate (no need to reread the lessons).",
+  'cert.renewPath': "Refresher (pass these courses’ quizzes again for a new certificate):",
   'field.phone': 'Mobile',
   'field.password': 'Password',
   'field.name': 'Name',

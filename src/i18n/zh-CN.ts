@@ -403,6 +403,8 @@ export const zhCN = {
   'nav.certificates': "证书",
   'audit.action.certificate.export': "导出证书",
   'cert.expiringSoon': "30 天内到期，请参加复训",
+  'cert.renewQuiz': "复训：再次通过本课测验即可更新证书（不必重读课文）。",
+  'cert.renewPath': "复训（再次通过这些课程的测验即可换发新证书）：",
   'field.phone': '手机号',
   'field.password': '密码',
   'field.name': '姓名',

@@ -5,6 +5,8 @@ import { FieldError, NotFoundError } from '../errors';
 import { learnerRegionPath, missingPrerequisites, onQuizPassed } from '../learning/progress';
 import { cryptoRng, drawQuestions, isCorrect, keyForDisplay, normaliseResponse, optionOrderFor, scorePercent, type Rng } from './grading';
 import type { QuestionType, ReviewPolicy } from './bank';
+import { renewalSince, renewIfComplete } from '../certification/certificates';
+import { dayOf } from '../time';
 
 /** Answers arriving this long after the deadline still count (clock skew, a slow network at the end). */
 export const GRACE_MS = 30_000;
@@ -92,9 +94,23 @@ function grade(db: Db, a: Attempt, now: number, timedOut: boolean, incoming: Rec
       .where(and(eq(attempts.id, a.id), isNull(attempts.submittedAt)))
       .returning()
       .get();
-    if (updated && passed && a.examId === null) onQuizPassed(tx as unknown as Db, a.userId, a.courseId, now);
+    if (updated && passed && a.examId === null) {
+      const t = tx as unknown as Db;
+      onQuizPassed(t, a.userId, a.courseId, now);
+      // a fresh pass may complete a certificate's refresher path
+      renewIfComplete(t, a.userId, (courseId, since) => passedSince(t, a.userId, courseId, since), now);
+    }
     return updated ?? tx.select().from(attempts).where(eq(attempts.id, a.id)).get()!;
   });
+}
+
+/** Has the person passed the course quiz (not an exam) in an attempt started after `since`? */
+export function passedSince(db: Db, userId: number, courseId: number, since: number): boolean {
+  return !!db
+    .select({ id: attempts.id })
+    .from(attempts)
+    .where(and(eq(attempts.userId, userId), eq(attempts.courseId, courseId), isNull(attempts.examId), eq(attempts.passed, true), sql`${attempts.startedAt} > ${since}`))
+    .get();
 }
 
 /** Ends an unfinished attempt now (an exam closed early), grading what was saved. */
@@ -110,6 +126,9 @@ export function closeIfExpired(db: Db, a: Attempt, now: number): Attempt {
 
 export interface QuizStatus {
   quiz: NonNullable<ReturnType<typeof getQuiz>>;
+  /** every attempt ever (numbers attempts) */
+  totalAttempts: number;
+  /** attempts counted against the limit (since a renewal began, or all) */
   attemptsUsed: number;
   attemptsLeft: number;
   passed: boolean;
@@ -118,7 +137,11 @@ export interface QuizStatus {
   last: Attempt | null;
 }
 
-export function getQuizStatus(db: Db, userId: number, courseId: number, now = Date.now()): QuizStatus | null {
+/**
+ * `since`: count attempts from this time only — a certificate renewal asks for a fresh pass of a quiz
+ * passed before (see renewalSince in src/lib/certification/certificates.ts).
+ */
+export function getQuizStatus(db: Db, userId: number, courseId: number, now = Date.now(), since = 0): QuizStatus | null {
   const quiz = getQuiz(db, courseId);
   if (!quiz) return null;
   const rows = db
@@ -128,15 +151,18 @@ export function getQuizStatus(db: Db, userId: number, courseId: number, now = Da
     .orderBy(asc(attempts.number))
     .all()
     .map((a) => closeIfExpired(db, a, now));
-  const submitted = rows.filter((a) => a.submittedAt !== null);
+  const all = rows;
+  const counted = rows.filter((a) => a.startedAt >= since);
+  const submitted = counted.filter((a) => a.submittedAt !== null);
   return {
     quiz,
-    attemptsUsed: rows.length,
-    attemptsLeft: Math.max(0, quiz.maxAttempts - rows.length),
+    totalAttempts: all.length,
+    attemptsUsed: counted.length,
+    attemptsLeft: Math.max(0, quiz.maxAttempts - counted.length),
     passed: submitted.some((a) => a.passed),
     bestScore: submitted.length ? Math.max(...submitted.map((a) => a.score ?? 0)) : null,
-    open: rows.find((a) => a.submittedAt === null) ?? null,
-    last: rows.at(-1) ?? null,
+    open: all.find((a) => a.submittedAt === null) ?? null,
+    last: all.at(-1) ?? null,
   };
 }
 
@@ -147,7 +173,7 @@ export function getQuizStatus(db: Db, userId: number, courseId: number, now = Da
 export function startQuizAttempt(db: Db, userId: number, courseId: number, now = Date.now(), rng: Rng = cryptoRng): number {
   const course = db.select().from(courses).where(eq(courses.id, courseId)).get();
   if (!course) throw new NotFoundError('course');
-  const status = getQuizStatus(db, userId, courseId, now);
+  const status = getQuizStatus(db, userId, courseId, now, renewalSince(db, userId, courseId, dayOf(now)) ?? 0);
   if (!status) throw new NotFoundError('quiz');
   if (status.open) return status.open.id;
   if (missingPrerequisites(db, userId, course).length) throw new FieldError('quiz', 'v.prerequisites');
@@ -160,7 +186,7 @@ export function startQuizAttempt(db: Db, userId: number, courseId: number, now =
         userId,
         courseId,
         examId: null,
-        number: status.attemptsUsed + 1,
+        number: status.totalAttempts + 1,
         now,
         deadlineAt: now + status.quiz.timeLimitMinutes * 60_000,
         perTopic: status.quiz.perTopic,
@@ -303,7 +329,7 @@ export function getAttemptResult(db: Db, userId: number, attemptId: number, now 
     released = !!exam?.releasedAt;
     showDetails = released;
   } else {
-    const status = getQuizStatus(db, userId, a.courseId, now)!;
+    const status = getQuizStatus(db, userId, a.courseId, now, renewalSince(db, userId, a.courseId, dayOf(now)) ?? 0)!;
     attemptsLeft = status.passed ? 0 : status.attemptsLeft;
     showDetails = reviewAllowed(status.quiz.review, !!a.passed, status.attemptsLeft);
   }

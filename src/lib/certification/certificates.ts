@@ -145,6 +145,76 @@ export function issueForCurriculum(db: Db, userId: number, curriculumId: number,
   );
 }
 
+/** Courses whose current major version is newer than the one the certificate rests on. */
+function updatedCourses(db: Db, c: Pick<Certificate, 'basedOn'>): number[] {
+  if (!c.basedOn.length) return [];
+  const current = new Map(
+    db.select({ id: courses.id, version: courses.version }).from(courses).where(inArray(courses.id, c.basedOn.map((b) => b.courseId))).all().map((r) => [r.id, r.version]),
+  );
+  return c.basedOn.filter((b) => current.has(b.courseId) && major(current.get(b.courseId)!) > major(b.version)).map((b) => b.courseId);
+}
+
+/**
+ * The shorter refresher path: to renew a curriculum certificate the holder passes course quizzes again
+ * (no need to reread the lessons) — only the updated courses when a course has a new major version, all
+ * of its courses when the certificate has expired or expires within 30 days. Empty when nothing is due.
+ */
+export function renewalCourses(db: Db, c: Certificate, today: string): number[] {
+  if (c.status !== 'valid' || c.kind !== 'curriculum') return [];
+  const updated = updatedCourses(db, c);
+  if (updated.length) return updated;
+  if (c.expiresOn && c.expiresOn <= addDays(today, 30)) return c.basedOn.map((b) => b.courseId);
+  return [];
+}
+
+/** When a course quiz is being retaken for a renewal: attempts count from this time (the certificate's issue). */
+export function renewalSince(db: Db, userId: number, courseId: number, today: string): number | null {
+  const certs = db.select().from(certificates).where(and(eq(certificates.userId, userId), eq(certificates.status, 'valid'), eq(certificates.kind, 'curriculum'))).all();
+  const due = certs.filter((c) => renewalCourses(db, c, today).includes(courseId));
+  return due.length ? Math.max(...due.map((c) => c.issuedAt)) : null;
+}
+
+/**
+ * After a quiz pass: every certificate whose refresher quizzes have all been passed since it was issued is
+ * renewed — a new certificate on the current course versions supersedes it.
+ */
+export function renewIfComplete(db: Db, userId: number, passedSince: (courseId: number, since: number) => boolean, now: number): Certificate[] {
+  const today = dayOf(now);
+  const out: Certificate[] = [];
+  for (const c of db.select().from(certificates).where(and(eq(certificates.userId, userId), eq(certificates.status, 'valid'), eq(certificates.kind, 'curriculum'))).all()) {
+    const need = renewalCourses(db, c, today);
+    if (!need.length || !c.curriculumId || !need.every((id) => passedSince(id, c.issuedAt))) continue;
+    const cu = db.select().from(curricula).where(eq(curricula.id, c.curriculumId)).get();
+    if (!cu) continue;
+    out.push(issueCurriculumCert(db, userId, cu, c.regionPath, now, c.id));
+  }
+  return out;
+}
+
+function issueCurriculumCert(db: Db, userId: number, cu: typeof curricula.$inferSelect, regionPath: string, now: number, supersedesId: number | null): Certificate {
+  const list = db
+    .select({ id: courses.id, version: courses.version, hours: courses.hours })
+    .from(curriculumCourses)
+    .innerJoin(courses, eq(courses.id, curriculumCourses.courseId))
+    .where(eq(curriculumCourses.curriculumId, cu.id))
+    .all();
+  return issueCertificate(
+    db,
+    {
+      userId,
+      kind: 'curriculum',
+      curriculumId: cu.id,
+      title: cu.title,
+      hours: list.reduce((s, c) => s + c.hours, 0),
+      basedOn: list.map((c) => ({ courseId: c.id, version: c.version })),
+      validityMonths: cu.validityMonths,
+      regionPath,
+      supersedesId,
+    },
+    now,
+  );
+}
+
 /** A course marked certifying was completed. */
 export function issueForCourse(db: Db, userId: number, courseId: number, regionPath: string, now: number): Certificate | null {
   const c = db.select().from(courses).where(eq(courses.id, courseId)).get();

@@ -104,3 +104,51 @@ describe('certificates', () => {
     expect(issuerFor(db, w.province.path)).toBe('湖北省民政厅');
   });
 });
+
+describe('renewal through the shorter refresher path', () => {
+  it('an expiring or updated certificate is renewed by passing the course quiz again, without rereading', async () => {
+    const { testBank } = await import('../../factories/content');
+    const { startQuizAttempt, submitAttempt, getQuizStatus } = await import('../../../src/lib/assessment/attempts');
+    const { keyForDisplay } = await import('../../../src/lib/assessment/grading');
+    const { attemptItems, questions } = await import('../../../db/schema/index');
+    const withQuiz = (version: string) => ({
+      courses: [{ ...course('alpha', 2, { version, changelog: [{ version, date: '2026-01-01', note: '版本' }] }), bank: testBank('alpha', { maxAttempts: 1 }) }],
+      curricula: [curriculum('yearly', ['alpha'], { validityMonths: 12 })],
+    });
+    syncContent(db, withQuiz('1.0.0'), NOW);
+    const alpha = getCourseBySlug(db, 'alpha')!.id;
+    const pass = (userId: number, at: number) => {
+      const a = startQuizAttempt(db, userId, alpha, at);
+      const rows = db.select({ it: attemptItems, q: questions }).from(attemptItems).innerJoin(questions, eq(questions.id, attemptItems.questionId)).where(eq(attemptItems.attemptId, a)).all();
+      return submitAttempt(db, userId, a, Object.fromEntries(rows.map(({ it, q }) => [it.ord, q.type === 'fill' ? (q.answer as string[])[0] : keyForDisplay(q.type, q.answer, it.optionOrder)])), at + 1000);
+    };
+    const tr = w.person('trainer', w.zhushan);
+    const d = w.person('director', w.cgVillage);
+    createLearningAssignment(db, { userId: tr, scopePath: w.zhushan.path }, { curriculumId: getCurriculumBySlug(db, 'yearly')!.id, role: 'director', regionId: w.zhushan.id, dueDate: '2026-07-01' }, NOW);
+    finish(d, 'alpha', NOW);
+    expect(pass(d, NOW).passed).toBe(true);
+    const [first] = listCertificatesForUser(db, d);
+    expect(first!.expiresOn).toBe('2027-05-31');
+    // not due yet: the quiz is done and closed (one attempt allowed)
+    expect(() => startQuizAttempt(db, d, alpha, NOW + 100 * DAY)).toThrow(/v.quizAlreadyPassed/);
+    // 20 days before expiry the refresher opens: pass the quiz again → a new certificate supersedes the old
+    const later = Date.UTC(2027, 4, 11, 2);
+    expect(getQuizStatus(db, d, alpha, later, first!.issuedAt)!.attemptsLeft).toBe(1);
+    expect(pass(d, later).passed).toBe(true);
+    const certs = listCertificatesForUser(db, d);
+    expect(certs.map((c) => [c.status, c.expiresOn])).toEqual([
+      ['valid', '2028-05-10'],
+      ['superseded', '2027-05-31'],
+    ]);
+    expect(certs[0]!.supersedesId).toBe(first!.id);
+    // a law amendment (new major version) asks for the update, and passing it renews again
+    syncContent(db, withQuiz('2.0.0'), later + DAY);
+    const owing = listCertificatesForUser(db, d)[0]!;
+    expect(needsUpdate(db, owing)).toBe(true);
+    expect(pass(d, later + 2 * DAY).passed).toBe(true);
+    const renewed = listCertificatesForUser(db, d)[0]!;
+    expect(renewed.supersedesId).toBe(owing.id);
+    expect(renewed.basedOn).toEqual([{ courseId: alpha, version: '2.0.0' }]);
+    expect(needsUpdate(db, renewed)).toBe(false);
+  });
+});
