@@ -60,6 +60,8 @@ export interface IssueInput {
   hours: number | null;
   basedOn: { courseId: number; version: string }[];
   validityMonths?: number | null;
+  /** a fixed expiry (a corrected certificate keeps the original's) instead of one computed from validityMonths */
+  expiresOn?: string | null;
   regionPath: string;
   supersedesId?: number | null;
 }
@@ -72,7 +74,7 @@ export function issueCertificate(db: Db, input: IssueInput, now: number): Certif
   const year = yearOf(now);
   const seq = nextSeq(db, year);
   const serial = formatSerial(serialPrefix, year, seq);
-  const expiresOn = input.validityMonths ? monthsLater(issuedOn, input.validityMonths) : null;
+  const expiresOn = input.expiresOn !== undefined ? input.expiresOn : input.validityMonths ? monthsLater(issuedOn, input.validityMonths) : null;
   const issuer = issuerFor(db, input.regionPath);
   const holderMasked = maskName(user.name);
   const token = sign({ v: 1, s: serial, n: holderMasked, c: input.title, k: input.kind, h: input.hours, i: issuedOn, e: expiresOn, a: issuer });
@@ -291,6 +293,27 @@ export function revokeCertificate(db: Db, actor: { userId: number; scopePath: st
   db.transaction((tx) => {
     tx.update(certificates).set({ status: 'revoked', revokedAt: now, revokedBy: actor.userId, revokeReason: r }).where(eq(certificates.id, id)).run();
     writeAudit(tx, { actorUserId: actor.userId, action: 'certificate.revoke', entityType: 'certificate', entityId: id, regionPath: c.regionPath, before: { status: c.status }, after: { status: 'revoked', reason: r }, ip: actor.ip, at: now });
+  });
+}
+
+/**
+ * A correction (e.g. the holder's name was wrong and has been fixed): a new certificate with the current
+ * details supersedes the old one, which is never edited. Officials only, inside their jurisdiction.
+ */
+export function reissueCertificate(db: Db, actor: { userId: number; scopePath: string; ip?: string | null }, id: number, reason: string, now = Date.now()): Certificate {
+  const c = getCertificateInScope(db, actor.scopePath, id);
+  if (!c || c.status !== 'valid') throw new NotFoundError('certificate');
+  const r = reason.trim();
+  if (r.length < 4 || r.length > 200) throw new FieldError('reason', 'v.reason');
+  return db.transaction((tx) => {
+    const t = tx as unknown as Db;
+    const fresh = issueCertificate(
+      t,
+      { userId: c.userId, kind: c.kind, curriculumId: c.curriculumId, courseId: c.courseId, level: c.level, title: c.title, hours: c.hours, basedOn: c.basedOn, expiresOn: c.expiresOn, regionPath: c.regionPath, supersedesId: c.id },
+      now,
+    );
+    writeAudit(tx, { actorUserId: actor.userId, action: 'certificate.reissue', entityType: 'certificate', entityId: c.id, regionPath: c.regionPath, before: { serial: c.serial, holder: c.holderName }, after: { serial: fresh.serial, reason: r }, ip: actor.ip, at: now });
+    return fresh;
   });
 }
 

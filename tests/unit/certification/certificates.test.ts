@@ -152,3 +152,23 @@ describe('renewal through the shorter refresher path', () => {
     expect(needsUpdate(db, renewed)).toBe(false);
   });
 });
+
+describe('corrections', () => {
+  it('a corrected certificate is a new one that supersedes the old, keeping its validity; the old is not edited', async () => {
+    const { reissueCertificate } = await import('../../../src/lib/certification/certificates');
+    const { users } = await import('../../../db/schema/index');
+    const tr = w.person('trainer', w.zhushan);
+    const d = w.person('director', w.cgVillage, '李春雁');
+    createLearningAssignment(db, { userId: tr, scopePath: w.zhushan.path }, { curriculumId: getCurriculumBySlug(db, 'yearly')!.id, role: 'director', regionId: w.zhushan.id, dueDate: '2026-07-01' }, NOW);
+    finish(d, 'alpha', NOW);
+    const [old] = listCertificatesForUser(db, d);
+    db.update(users).set({ name: '李春燕' }).where(eq(users.id, d)).run();
+    expect(() => reissueCertificate(db, { userId: tr, scopePath: w.jiangling.path }, old!.id, '姓名有误，更正')).toThrow();
+    const fresh = reissueCertificate(db, { userId: tr, scopePath: w.zhushan.path }, old!.id, '姓名有误，更正', NOW + DAY);
+    expect(fresh).toMatchObject({ holderName: '李春燕', supersedesId: old!.id, expiresOn: old!.expiresOn, status: 'valid' });
+    expect(fresh.serial).not.toBe(old!.serial);
+    const before = db.select().from(certificates).where(eq(certificates.id, old!.id)).get()!;
+    expect(before).toMatchObject({ status: 'superseded', holderName: '李春雁', serial: old!.serial, token: old!.token });
+    expect(verifyToken(getSigningKey().publicKeyB64, fresh.token)).toMatchObject({ ok: true, payload: { e: old!.expiresOn } });
+  });
+});
