@@ -124,27 +124,7 @@ export function issueForCurriculum(db: Db, userId: number, curriculumId: number,
   if (!cu) return null;
   const existing = currentFor(db, userId, eq(certificates.curriculumId, curriculumId));
   if (existing && (!existing.expiresOn || existing.expiresOn >= dayOf(now)) && !needsUpdate(db, existing)) return null;
-  const list = db
-    .select({ id: courses.id, version: courses.version, hours: courses.hours })
-    .from(curriculumCourses)
-    .innerJoin(courses, eq(courses.id, curriculumCourses.courseId))
-    .where(eq(curriculumCourses.curriculumId, cu.id))
-    .all();
-  return issueCertificate(
-    db,
-    {
-      userId,
-      kind: 'curriculum',
-      curriculumId: cu.id,
-      title: cu.title,
-      hours: list.reduce((s, c) => s + c.hours, 0),
-      basedOn: list.map((c) => ({ courseId: c.id, version: c.version })),
-      validityMonths: cu.validityMonths,
-      regionPath,
-      supersedesId: existing?.id ?? null,
-    },
-    now,
-  );
+  return issueCurriculumCert(db, userId, cu, regionPath, now, existing?.id ?? null);
 }
 
 /** Courses whose current major version is newer than the one the certificate rests on. */
@@ -234,16 +214,7 @@ const major = (v: string) => Number(v.split('.')[0]);
 
 /** A course the certificate rests on has a new major version (e.g. a law amendment): the holder owes the update. */
 export function needsUpdate(db: Db, c: Pick<Certificate, 'basedOn'>): boolean {
-  if (!c.basedOn.length) return false;
-  const current = new Map(
-    db
-      .select({ id: courses.id, version: courses.version })
-      .from(courses)
-      .where(inArray(courses.id, c.basedOn.map((b) => b.courseId)))
-      .all()
-      .map((r) => [r.id, r.version]),
-  );
-  return c.basedOn.some((b) => current.has(b.courseId) && major(current.get(b.courseId)!) > major(b.version));
+  return updatedCourses(db, c).length > 0;
 }
 
 export type CertState = 'valid' | 'expired' | 'revoked' | 'superseded';
