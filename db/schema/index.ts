@@ -7,3 +7,4 @@ export * from './assessment';
 export * from './h5p';
 export * from './certification';
 export * from './skills';
+export * from './fieldwork';

@@ -1,4 +1,6 @@
 import type { MessageKey } from './zh-CN';
+import { fieldworkEn } from './modules/fieldwork.en';
+import { performanceEn } from './modules/performance.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -603,4 +605,6 @@ export const en: Record<MessageKey, string> = {
   'audit.action.skills.defence': "Recorded a defence score",
   'audit.action.skills.hours': "Credited classroom hours",
   'audit.action.skills.award': "Issued a skill-level certificate",
+  ...fieldworkEn,
+  ...performanceEn,
 };

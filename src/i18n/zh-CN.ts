@@ -1,3 +1,6 @@
+import { fieldworkZh } from './modules/fieldwork.zh-CN';
+import { performanceZh } from './modules/performance.zh-CN';
+
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
   'app.name': '童护学堂',
@@ -602,6 +605,8 @@ export const zhCN = {
   'audit.action.skills.defence': "记录综合答辩成绩",
   'audit.action.skills.hours': "认定线下培训学时",
   'audit.action.skills.award': "颁发技能等级证书",
+  ...fieldworkZh,
+  ...performanceZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,0 +1,198 @@
+import { and, asc, eq, ne, sql, desc } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { cases, regions, workEntries } from '../../../db/schema/index';
+import type { Role } from '../../../db/schema/auth';
+import { FieldError } from '../errors';
+import { writeAudit } from '../audit/audit';
+import { withinSql, isWithin } from '../org/scope';
+import { addDays, dayOf } from '../time';
+import { intervalFor, visitNormsFor } from './rules';
+import { nextDueAfter } from './schedule';
+import type { CaseForm } from './schemas';
+
+export type Case = typeof cases.$inferSelect;
+
+/** Who is acting: the person and the role assignment they act in (its region is their jurisdiction). */
+export interface FieldActor {
+  userId: number;
+  role: Role;
+  regionId: number;
+  regionPath: string;
+  ip?: string | null;
+}
+
+type Tx = Pick<Db, 'select' | 'insert' | 'update'>;
+
+function requireDirector(actor: FieldActor): void {
+  if (actor.role !== 'director') throw new FieldError('_form', 'v.directorsOnly');
+}
+
+/** A case the actor may see (inside their jurisdiction), or null. */
+export function getCaseInScope(db: Db, scopePath: string, id: number): Case | null {
+  const c = db.select().from(cases).where(eq(cases.id, id)).get();
+  return c && isWithin(scopePath, c.regionPath) ? c : null;
+}
+
+export function createCase(db: Db, actor: FieldActor, input: CaseForm, now = Date.now()): Case {
+  requireDirector(actor);
+  const today = dayOf(now);
+  if (input.openedOn > today) throw new FieldError('openedOn', 'v.dateInFuture');
+  const norms = visitNormsFor(db, actor.regionPath, today).rules;
+  const days = intervalFor(norms, input.category, input.risk);
+  const history = [{ from: input.openedOn, days }];
+  return db.transaction((tx) => {
+    const clash = tx.select({ id: cases.id }).from(cases).where(and(eq(cases.villageId, actor.regionId), eq(cases.code, input.code))).get();
+    if (clash) throw new FieldError('code', 'v.caseCodeTaken');
+    const row = tx
+      .insert(cases)
+      .values({
+        code: input.code,
+        villageId: actor.regionId,
+        regionPath: actor.regionPath,
+        category: input.category,
+        guardianSituation: input.guardianSituation,
+        risk: input.risk,
+        openedOn: input.openedOn,
+        note: input.note || null,
+        intervalDays: days,
+        intervalHistory: history,
+        nextDueDay: nextDueAfter(history, input.openedOn),
+        createdBy: actor.userId,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    writeAudit(tx, { actorUserId: actor.userId, action: 'case.create', entityType: 'case', entityId: row.id, regionPath: row.regionPath, after: { code: row.code, category: row.category, guardianSituation: row.guardianSituation, risk: row.risk, openedOn: row.openedOn }, ip: actor.ip, at: now });
+    return row;
+  });
+}
+
+export function updateCase(db: Db, actor: FieldActor, id: number, input: Pick<CaseForm, 'category' | 'guardianSituation' | 'risk' | 'note'>, now = Date.now()): Case {
+  requireDirector(actor);
+  const c = getCaseInScope(db, actor.regionPath, id);
+  if (!c) throw new FieldError('_form', 'v.notFound');
+  if (c.status !== 'active') throw new FieldError('_form', 'v.caseClosed');
+  const today = dayOf(now);
+  const norms = visitNormsFor(db, c.regionPath, today).rules;
+  const days = intervalFor(norms, input.category, input.risk);
+  const history = [...c.intervalHistory];
+  if (days !== c.intervalDays) {
+    // a change made today applies from today (replacing an earlier change made the same day)
+    if (history.length > 1 && history[history.length - 1]!.from === today) history.pop();
+    history.push({ from: today, days });
+  }
+  return db.transaction((tx) => {
+    tx.update(cases)
+      .set({ category: input.category, guardianSituation: input.guardianSituation, risk: input.risk, note: input.note || null, intervalDays: days, intervalHistory: history, updatedAt: now })
+      .where(eq(cases.id, id))
+      .run();
+    const row = recomputeCaseSchedule(tx, id);
+    writeAudit(tx, {
+      actorUserId: actor.userId,
+      action: 'case.update',
+      entityType: 'case',
+      entityId: id,
+      regionPath: c.regionPath,
+      before: { category: c.category, guardianSituation: c.guardianSituation, risk: c.risk, intervalDays: c.intervalDays },
+      after: { category: input.category, guardianSituation: input.guardianSituation, risk: input.risk, intervalDays: days },
+      ip: actor.ip,
+      at: now,
+    });
+    return row;
+  });
+}
+
+export function closeCase(db: Db, actor: FieldActor, id: number, input: { closedOn: string; closeReason: string }, now = Date.now()): Case {
+  requireDirector(actor);
+  const c = getCaseInScope(db, actor.regionPath, id);
+  if (!c) throw new FieldError('_form', 'v.notFound');
+  if (c.status !== 'active') throw new FieldError('_form', 'v.caseClosed');
+  if (input.closedOn > dayOf(now)) throw new FieldError('closedOn', 'v.dateInFuture');
+  if (input.closedOn < c.openedOn) throw new FieldError('closedOn', 'v.beforeOpened');
+  return db.transaction((tx) => {
+    tx.update(cases).set({ status: 'closed', closedOn: input.closedOn, closeReason: input.closeReason, nextDueDay: null, updatedAt: now }).where(eq(cases.id, id)).run();
+    writeAudit(tx, { actorUserId: actor.userId, action: 'case.close', entityType: 'case', entityId: id, regionPath: c.regionPath, after: input, ip: actor.ip, at: now });
+    return tx.select().from(cases).where(eq(cases.id, id)).get()!;
+  });
+}
+
+/**
+ * Refreshes a case's schedule rollup from its visits: the latest visit that was not returned, the latest
+ * verified visit, and the next due day (from the latest visit, or the opening day). Called in the same
+ * transaction as every change to a visit or the case.
+ */
+export function recomputeCaseSchedule(db: Tx, caseId: number): Case {
+  const c = db.select().from(cases).where(eq(cases.id, caseId)).get();
+  if (!c) throw new Error(`case ${caseId} not found`);
+  const last = db
+    .select({ day: sql<string | null>`max(${workEntries.day})` })
+    .from(workEntries)
+    .where(and(eq(workEntries.caseId, caseId), eq(workEntries.type, 'visit'), ne(workEntries.status, 'returned')))
+    .get()?.day ?? null;
+  const lastVerified = db
+    .select({ day: sql<string | null>`max(${workEntries.day})` })
+    .from(workEntries)
+    .where(and(eq(workEntries.caseId, caseId), eq(workEntries.type, 'visit'), eq(workEntries.status, 'verified')))
+    .get()?.day ?? null;
+  const anchor = last && last > c.openedOn ? last : c.openedOn;
+  const nextDueDay = c.status === 'active' ? nextDueAfter(c.intervalHistory, anchor) : null;
+  return db.update(cases).set({ lastVisitDay: last, lastVerifiedVisitDay: lastVerified, nextDueDay }).where(eq(cases.id, caseId)).returning().get();
+}
+
+export interface CaseListRow extends Case {
+  villageName: string;
+}
+
+export function listCases(db: Db, scopePath: string, opts: { status?: 'active' | 'closed'; limit?: number } = {}): CaseListRow[] {
+  const conds = [withinSql(cases.regionPath, scopePath)];
+  if (opts.status) conds.push(eq(cases.status, opts.status));
+  return db
+    .select({ c: cases, villageName: regions.name })
+    .from(cases)
+    .innerJoin(regions, eq(regions.id, cases.villageId))
+    .where(and(...conds))
+    .orderBy(asc(sql`coalesce(${cases.nextDueDay}, '9999')`), asc(cases.code))
+    .limit(opts.limit ?? 500)
+    .all()
+    .map((r) => ({ ...r.c, villageName: r.villageName }));
+}
+
+/** Active cases whose next visit is due within `withinDays` days (overdue ones first). */
+export function listDueCases(db: Db, scopePath: string, today: string, withinDays = 7, limit = 200): CaseListRow[] {
+  const horizon = addDays(today, withinDays);
+  return db
+    .select({ c: cases, villageName: regions.name })
+    .from(cases)
+    .innerJoin(regions, eq(regions.id, cases.villageId))
+    .where(and(withinSql(cases.regionPath, scopePath), eq(cases.status, 'active'), sql`${cases.nextDueDay} <= ${horizon}`))
+    .orderBy(asc(cases.nextDueDay), asc(cases.code))
+    .limit(limit)
+    .all()
+    .map((r) => ({ ...r.c, villageName: r.villageName }));
+}
+
+/** Counts of active cases in a scope: all, overdue (due before today), due within 7 days. */
+export function caseCounts(db: Db, scopePath: string, today: string): { active: number; overdue: number; dueSoon: number } {
+  const horizon = addDays(today, 7);
+  const r = db
+    .select({
+      active: sql<number>`count(*)`,
+      overdue: sql<number>`sum(case when ${cases.nextDueDay} < ${today} then 1 else 0 end)`,
+      dueSoon: sql<number>`sum(case when ${cases.nextDueDay} >= ${today} and ${cases.nextDueDay} <= ${horizon} then 1 else 0 end)`,
+    })
+    .from(cases)
+    .where(and(withinSql(cases.regionPath, scopePath), eq(cases.status, 'active')))
+    .get();
+  return { active: r?.active ?? 0, overdue: r?.overdue ?? 0, dueSoon: r?.dueSoon ?? 0 };
+}
+
+/** Suggested code for a new case of a village: V<village id>-<next number>. */
+export function suggestCaseCode(db: Db, villageId: number): string {
+  const n = db.select({ n: sql<number>`count(*)` }).from(cases).where(eq(cases.villageId, villageId)).get()?.n ?? 0;
+  return `V${villageId}-${String(n + 1).padStart(3, '0')}`;
+}
+
+export function listCaseEntries(db: Db, caseId: number, limit = 100) {
+  return db.select().from(workEntries).where(eq(workEntries.caseId, caseId)).orderBy(desc(workEntries.day), desc(workEntries.id)).limit(limit).all();
+}
