@@ -5,7 +5,8 @@ import { defineConfig } from '@playwright/test';
  * Debian's chromium is used instead of Playwright's downloaded browsers: the CI machine installs it
  * with apt (tests/run.sh), so nothing is fetched from Playwright's CDN.
  */
-const PORT = 4399;
+// E2E_PORT lets two checkouts (git worktrees) run their browser tests side by side
+const PORT = Number(process.env.E2E_PORT ?? 4399);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 export default defineConfig({

@@ -1,6 +1,8 @@
 import type { MessageKey } from './zh-CN';
 import { fieldworkEn } from './modules/fieldwork.en';
 import { performanceEn } from './modules/performance.en';
+import { workEn } from './modules/work.en';
+import { superviseEn } from './modules/supervise.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -13,6 +15,7 @@ export const en: Record<MessageKey, string> = {
   'nav.signOut': 'Sign out',
   'nav.switchRole': 'Switch role',
   'nav.language': '中文',
+  'nav.work': 'Field work',
   'nav.menu': 'Navigation',
   'role.director': 'Child director',
   'role.supervisor': 'Child-welfare supervisor',
@@ -607,4 +610,6 @@ export const en: Record<MessageKey, string> = {
   'audit.action.skills.award': "Issued a skill-level certificate",
   ...fieldworkEn,
   ...performanceEn,
+  ...workEn,
+  ...superviseEn,
 };

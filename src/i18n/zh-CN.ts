@@ -1,5 +1,7 @@
 import { fieldworkZh } from './modules/fieldwork.zh-CN';
 import { performanceZh } from './modules/performance.zh-CN';
+import { workZh } from './modules/work.zh-CN';
+import { superviseZh } from './modules/supervise.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -13,6 +15,7 @@ export const zhCN = {
   'nav.signOut': '退出登录',
   'nav.switchRole': '切换身份',
   'nav.language': 'English',
+  'nav.work': '工作记录',
   'nav.menu': '导航',
   'role.director': '儿童主任',
   'role.supervisor': '儿童督导员',
@@ -607,6 +610,8 @@ export const zhCN = {
   'audit.action.skills.award': "颁发技能等级证书",
   ...fieldworkZh,
   ...performanceZh,
+  ...workZh,
+  ...superviseZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

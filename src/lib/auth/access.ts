@@ -7,12 +7,14 @@ import type { Role } from '../../../db/schema/auth';
  */
 // '/h5p/files/': H5P libraries and content, fetched by the sandboxed player frame, whose requests carry no
 // session (opaque origin); nothing personal is there, and uploaded packages sit under unguessable slugs.
-export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/', '/verify/', '/verify-offline/'];
+export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/', '/verify/', '/verify-offline/', '/commended'];
 
 export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   // everyone may learn (supervisors, trainers and officials take courses too): /learn is open to all roles,
   // except the 孤残儿童护理员 skill-level path, which is the caregivers' own
   { prefix: '/learn/skills', roles: ['caregiver'] },
+  // field work: a director records their village's cases and work (M12)
+  { prefix: '/work', roles: ['director'] },
   { prefix: '/supervise', roles: ['supervisor'] },
   // cohort assignments: county trainers, and officials and trainers of cities and the province
   { prefix: '/train/assignments', roles: ['trainer', 'official'] },
