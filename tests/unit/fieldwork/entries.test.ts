@@ -44,7 +44,7 @@ const newCase = (actor = director, over: Partial<Parameters<typeof createCase>[2
   createCase(db, actor, { code: `C-${Math.random().toString(36).slice(2, 8).toUpperCase()}`, category: 'difficult', guardianSituation: 'relatives', risk: 'low', openedOn: '2026-05-01', note: '', ...over }, NOW - 40 * 24 * HOUR);
 
 let seq = 0;
-const visit = (caseId: number, over: Partial<Extract<EntryInput, { type: 'visit' }>> = {}): EntryInput => ({
+const visit = (caseId: number, over: Partial<Extract<EntryInput, { type: "visit" }>> = {}): Extract<EntryInput, { type: "visit" }> => ({
   type: 'visit',
   clientId: `client-${++seq}-abcdef`,
   day: '2026-06-14',
