@@ -8,7 +8,7 @@ try {
   const db = openDb(env.DATABASE_PATH);
   migrateDb(db);
   const r = runJobsOnce(db);
-  console.log(`[tonghu] 定时任务完成：强制报告逾期升级 ${r.escalated} 条`);
+  console.log(`[tonghu] 定时任务完成：强制报告逾期升级 ${r.escalated} 条，调整走访间隔 ${r.reintervalled} 个个案`);
   db.$client.close();
 } catch (e) {
   console.error(e instanceof EnvError ? `[tonghu] ${e.message}` : e);

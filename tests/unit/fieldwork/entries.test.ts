@@ -223,3 +223,25 @@ describe('verification', () => {
     expect(fieldErr(() => verifyEntries(db, director, [a.id], NOW)).key).toBe('v.supervisorsOnly');
   });
 });
+
+describe('visit norms as versioned data', () => {
+  it('a county version coming into force moves open cases to the new interval from that day only', async () => {
+    const { addPolicyVersion } = await import('../../../src/lib/policy/policy');
+    const { applyVisitNorms } = await import('../../../src/lib/fieldwork/norms-sync');
+    const c = newCase(director, { category: 'left_behind', guardianSituation: 'entrusted' });
+    expect(c.intervalDays).toBe(90);
+    addPolicyVersion(db, { kind: 'visit-norms', regionId: w.zhushan.id, version: '1.1.0', effectiveFrom: '2026-07-01', body: { intervals: { difficult: 30, unsupported: 30, orphan: 30, left_behind: 60, other: 90 }, highRiskDays: 7, verifyWithinDays: 7 } });
+    expect(applyVisitNorms(db, '2026-06-30')).toBe(0);
+    expect(applyVisitNorms(db, '2026-07-01')).toBe(1);
+    expect(applyVisitNorms(db, '2026-07-01')).toBe(0);
+    const after = getCaseInScope(db, director.regionPath, c.id)!;
+    expect(after.intervalDays).toBe(60);
+    expect(after.intervalHistory).toEqual([{ from: '2026-05-01', days: 90 }, { from: '2026-07-01', days: 60 }]);
+    // the first visit stays due on 30 July (old due day, earlier than 1 July + 60)
+    expect(after.nextDueDay).toBe('2026-07-30');
+    // 江陵县 keeps the province default
+    const jl = newCase(otherDirector, { category: 'left_behind', guardianSituation: 'entrusted' });
+    applyVisitNorms(db, '2026-07-02');
+    expect(getCaseInScope(db, otherDirector.regionPath, jl.id)!.intervalDays).toBe(90);
+  });
+});
