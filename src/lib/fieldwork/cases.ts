@@ -189,8 +189,11 @@ export function caseCounts(db: Db, scopePath: string, today: string): { active: 
 
 /** Suggested code for a new case of a village: V<village id>-<next number>. */
 export function suggestCaseCode(db: Db, villageId: number): string {
-  const n = db.select({ n: sql<number>`count(*)` }).from(cases).where(eq(cases.villageId, villageId)).get()?.n ?? 0;
-  return `V${villageId}-${String(n + 1).padStart(3, '0')}`;
+  const taken = new Set(db.select({ code: cases.code }).from(cases).where(eq(cases.villageId, villageId)).all().map((r) => r.code));
+  for (let n = taken.size + 1; ; n++) {
+    const code = `V${villageId}-${String(n).padStart(3, '0')}`;
+    if (!taken.has(code)) return code;
+  }
 }
 
 export function listCaseEntries(db: Db, caseId: number, limit = 100) {
