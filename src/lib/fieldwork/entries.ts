@@ -383,3 +383,19 @@ export function entryCounts(db: Db, scopePath: string): Record<EntryStatus, numb
 }
 
 
+
+/**
+ * An author's own entries by status inside a scope (the director's page: awaiting verification, returned
+ * to fix). Entries they made in a village they no longer hold are left out.
+ */
+export function authorEntryCounts(db: Db, userId: number, scopePath: string): Record<EntryStatus, number> {
+  const rows = db
+    .select({ status: workEntries.status, n: sql<number>`count(*)` })
+    .from(workEntries)
+    .where(and(eq(workEntries.userId, userId), withinSql(workEntries.regionPath, scopePath)))
+    .groupBy(workEntries.status)
+    .all();
+  const out: Record<EntryStatus, number> = { submitted: 0, verified: 0, returned: 0 };
+  for (const r of rows) out[r.status] = r.n;
+  return out;
+}
