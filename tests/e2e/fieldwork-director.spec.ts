@@ -237,6 +237,13 @@ test('the same visit form sent twice is recorded once', async ({ page }) => {
 
 test('a case is edited (its interval follows the new risk) and closed', async ({ page }) => {
   await signIn(page, DIRECTOR);
+  // a high-risk case opened 10 days ago and never visited is 3 days overdue
+  const late = await createCase(page, { category: 'unsupported', guardian: 'none', risk: 'high', openedOn: chinaDay(-10) });
+  await page.goto('/work');
+  await expect(page.locator(`#due-list li[data-case-id="${late.id}"]`)).toContainText('逾期 3 天');
+  await page.goto('/learn');
+  await expect(page.locator('#work-summary .overdue-text').first()).toContainText('逾期未走访');
+
   const c = await createCase(page, { category: 'difficult', guardian: 'single_parent', risk: 'low', openedOn: chinaDay(-2) });
   await expect(page.locator('#case-details')).toContainText('每 30 天至少走访 1 次');
   await page.locator('summary', { hasText: '修改个案信息' }).click();
