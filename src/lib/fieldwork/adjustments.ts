@@ -9,13 +9,13 @@ import { withinSql } from '../org/scope';
 import { dayOf } from '../time';
 import type { FieldActor } from './cases';
 import { performanceResolver, type RatedRole } from './indicators';
-import type { PerformanceRules, RulesInForce } from './rules';
+import type { PerformanceRules } from './rules';
 import { hasEnded, parsePeriod, previousPeriod } from './periods';
 
 /**
  * 调整: a person whose latest N stored ratings of one period kind (N and the kinds from the performance
- * policy) are N consecutive periods all rated 不合格 is flagged, until an official records what was done
- * about exactly those periods. Only periods that have ended count: a running period's rating is partial.
+ * policy in force today) are N consecutive periods all rated 不合格 is flagged, until an official records
+ * what was done about those periods. Only periods that have ended count: a running period's rating is partial.
  */
 export type Adjustment = typeof adjustments.$inferSelect;
 
@@ -60,11 +60,14 @@ export function listFlagged(db: Db, scopePath: string, now = Date.now(), opts: {
     else groups.set(k, [r]);
   }
   if (groups.size === 0) return [];
-  const resolvers = new Map<string, (path: string) => RulesInForce<PerformanceRules>>();
-  const rulesAt = (path: string, day: string) => {
-    let r = resolvers.get(day);
-    if (!r) resolvers.set(day, (r = performanceResolver(db, day)));
-    return r(path).rules;
+  // the flag is a judgement made today: the adjustment rule in force today for the person's region
+  const resolve = performanceResolver(db, today);
+  const rulesFor = (path: string): PerformanceRules['adjustment'] | null => {
+    try {
+      return resolve(path).rules.adjustment;
+    } catch {
+      return null; // no performance policy applies there
+    }
   };
   const recorded = new Map<string, string[][]>();
   for (const a of db.select({ userId: adjustments.userId, role: adjustments.role, periods: adjustments.periods }).from(adjustments).where(withinSql(adjustments.regionPath, scopePath)).all()) {
@@ -81,8 +84,8 @@ export function listFlagged(db: Db, scopePath: string, now = Date.now(), opts: {
     });
     const latest = ended[0];
     if (!latest) continue;
-    const rules = rulesAt(latest.regionPath, parsePeriod(latest.period)!.end).adjustment;
-    if (!rules.periodKinds.includes(latest.periodKind)) continue;
+    const rules = rulesFor(latest.regionPath);
+    if (!rules || !rules.periodKinds.includes(latest.periodKind)) continue;
     const run = ended.slice(0, rules.consecutive);
     if (run.length < rules.consecutive) continue;
     if (!run.every((r) => r.rating === 'unqualified')) continue;

@@ -8,7 +8,8 @@ import { writeAudit } from '../audit/audit';
 import { getRegion, type Region } from '../org/regions';
 import { isWithin, pathIds, withinSql } from '../org/scope';
 import type { IndicatorKey } from './rules';
-import { performanceRulesFor } from './rules';
+import { PERFORMANCE_KIND, performanceRulesFor } from './rules';
+import { getPolicyInForce } from '../policy/policy';
 import type { FieldActor } from './cases';
 import type { Breakdown } from './performance';
 import { ratingRank } from './performance';
@@ -53,7 +54,8 @@ export interface CandidateList {
   cutoff: number;
   topShare: number;
   minRating: Rating;
-  policyVersion: string;
+  /** null when no performance policy applied in that year */
+  policyVersion: string | null;
   candidates: Candidate[];
 }
 
@@ -69,6 +71,7 @@ export function countyPathOf(path: string): string | null {
 /** The commendation candidates of a county for a year, from its stored annual ratings. */
 export function commendationCandidates(db: Db, county: Region, year: number): CandidateList {
   if (county.level !== 3) throw new Error('commendation candidates are drawn per county');
+  if (!getPolicyInForce(db, PERFORMANCE_KIND, county.path, `${year}-12-31`)) return { county, year, rated: 0, cutoff: 0, topShare: 0, minRating: 'excellent', policyVersion: null, candidates: [] };
   const { policy, rules } = performanceRulesFor(db, county.path, `${year}-12-31`);
   const { topShare, minRating } = rules.commendation;
   const rows = db

@@ -7,8 +7,8 @@ import { writeAudit } from '../audit/audit';
 import { getRegion } from '../org/regions';
 import { isWithin, withinSql } from '../org/scope';
 import { dayOf } from '../time';
-import type { IndicatorKey, PerformanceRules } from './rules';
-import type { Policy } from '../policy/policy';
+import { PERFORMANCE_KIND, type IndicatorKey, type PerformanceRules } from './rules';
+import { getPolicyInForce, type Policy } from '../policy/policy';
 import type { FieldActor } from './cases';
 import { asOfDay, hasStarted, parsePeriod, type Period } from './periods';
 import { computeIndicators, getRatedPerson, INDICATORS_BY_ROLE, listRatedPeople, type Indicator, type Indicators, type Person, type RatedRole } from './indicators';
@@ -98,8 +98,17 @@ function breakdownOf(role: RatedRole, period: Period, asOf: string, policy: Poli
   };
 }
 
+/**
+ * Whether a performance policy applies to a region on a day. Checking the region is enough for everyone
+ * inside it: the versions of its ancestors apply to them too.
+ */
+export function hasPerformancePolicy(db: Db, regionPath: string, day: string): boolean {
+  return getPolicyInForce(db, PERFORMANCE_KIND, regionPath, day) !== null;
+}
+
 /** One person's performance now, computed live and not stored (their own /work or /supervise view). */
 export function livePerformance(db: Db, person: Person, period: Period, now = Date.now()): Breakdown | null {
+  if (!hasPerformancePolicy(db, person.regionPath, period.end)) return null;
   const [r] = computeIndicators(db, [person], period, now);
   if (!r) return null;
   return breakdownOf(person.role, period, asOfDay(period, dayOf(now)), r.policy, r.rules, r.indicators);
@@ -126,6 +135,7 @@ export function computeRatings(db: Db, actor: FieldActor, regionId: number, peri
   if (!period) throw new FieldError('perfPeriod', 'v.perf.period');
   const today = dayOf(now);
   if (!hasStarted(period, today)) throw new FieldError('perfPeriod', 'v.perf.periodNotStarted');
+  if (!hasPerformancePolicy(db, region.path, period.end)) throw new FieldError('perfPeriod', 'v.perf.noPolicy');
   const asOf = asOfDay(period, today);
   const people = listRatedPeople(db, region.path);
   const results = computeIndicators(db, people, period, now);
