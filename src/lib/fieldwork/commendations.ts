@@ -68,6 +68,12 @@ export function countyPathOf(path: string): string | null {
   return ids.length >= 3 ? `/${ids.slice(0, 3).join('/')}/` : null;
 }
 
+/** The county a region lies in (itself when it is one), or null above county level. */
+export function countyOf(db: Db, path: string): Region | null {
+  const cp = countyPathOf(path);
+  return cp ? (db.select().from(regions).where(eq(regions.path, cp)).get() ?? null) : null;
+}
+
 /** The commendation candidates of a county for a year, from its stored annual ratings. */
 export function commendationCandidates(db: Db, county: Region, year: number): CandidateList {
   if (county.level !== 3) throw new Error('commendation candidates are drawn per county');
@@ -142,8 +148,7 @@ export function nominate(db: Db, actor: FieldActor, input: NominateInput, now = 
     .where(and(eq(performanceRatings.userId, input.userId), eq(performanceRatings.role, input.role), eq(performanceRatings.period, String(input.year))))
     .get();
   if (!rating || !isWithin(actor.regionPath, rating.regionPath)) throw new FieldError('_form', 'v.notFound');
-  const countyPath = countyPathOf(rating.regionPath);
-  const county = countyPath ? db.select().from(regions).where(eq(regions.path, countyPath)).get() : undefined;
+  const county = countyOf(db, rating.regionPath);
   if (!county) throw new FieldError('_form', 'v.notFound');
   const list = commendationCandidates(db, county, input.year);
   const cand = list.candidates.find((c) => c.userId === input.userId && c.role === input.role);

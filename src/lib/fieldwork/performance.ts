@@ -202,6 +202,12 @@ export interface RatingListRow {
   computedAt: number;
 }
 
+/** The period's kind leads the (kind, period, path) index, so it is always given. */
+function periodConds(periodKey: string): SQL[] {
+  const kind = parsePeriod(periodKey)?.kind ?? 'year';
+  return [eq(performanceRatings.periodKind, kind), eq(performanceRatings.period, periodKey)];
+}
+
 const listColumns = {
   id: performanceRatings.id,
   userId: performanceRatings.userId,
@@ -217,7 +223,7 @@ const listColumns = {
 
 /** Stored ratings of a period in a scope, best score first. */
 export function listRatings(db: Db, scopePath: string, periodKey: string, opts: { rating?: Rating; limit?: number; offset?: number } = {}): RatingListRow[] {
-  const conds: SQL[] = [eq(performanceRatings.period, periodKey), withinSql(performanceRatings.regionPath, scopePath)];
+  const conds: SQL[] = [...periodConds(periodKey), withinSql(performanceRatings.regionPath, scopePath)];
   if (opts.rating) conds.push(eq(performanceRatings.rating, opts.rating));
   return db
     .select(listColumns)
@@ -241,7 +247,7 @@ export interface RatingSummary {
 
 /** The rating distribution of a period in a scope, and the policy versions behind it. */
 export function ratingSummary(db: Db, scopePath: string, periodKey: string): RatingSummary {
-  const where = and(eq(performanceRatings.period, periodKey), withinSql(performanceRatings.regionPath, scopePath));
+  const where = and(...periodConds(periodKey), withinSql(performanceRatings.regionPath, scopePath));
   const byRating: Record<Rating, number> = { excellent: 0, qualified: 0, basic: 0, unqualified: 0 };
   let total = 0;
   for (const r of db.select({ rating: performanceRatings.rating, n: sql<number>`count(*)` }).from(performanceRatings).where(where).groupBy(performanceRatings.rating).all()) {
