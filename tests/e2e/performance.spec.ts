@@ -141,6 +141,11 @@ test('ratings are computed and explained; the top worker is nominated, approved 
   await page.goto(`/review/commendations?year=${year}`);
   const card = page.locator(`#cand-${star.userId}`);
   await expect(card).toContainText('第 1 名');
+  // a reason is required: a message next to the field, in Chinese, naming it
+  await card.getByLabel('推荐理由').fill('好');
+  await card.getByRole('button', { name: '推荐' }).click();
+  await expect(page.locator(`#cand-${star.userId} .field-error`)).toHaveText('推荐理由：请填写 4–200 字的推荐理由。');
+  await expect(page.locator(`#cand-${star.userId}`).getByLabel('推荐理由')).toHaveValue('好');
   await card.getByLabel('推荐理由').fill('全年走访按时、宣讲到位，档案规范');
   await Promise.all([page.waitForURL(/done=nominate/), card.getByRole('button', { name: '推荐' }).click()]);
   await expect(page.locator('#done')).toBeVisible();
