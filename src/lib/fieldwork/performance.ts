@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { performanceRatings, regions, users } from '../../../db/schema/index';
 import { RATINGS, type Rating } from '../../../db/schema/fieldwork';
@@ -293,10 +293,4 @@ export function getRatedPersonInScope(db: Db, scopePath: string, userId: number)
   if (roles.length === 0 && stored.length === 0) return null;
   const name = roles[0]?.name ?? stored[0]!.name;
   return { userId, name, roles: roles.map((p) => ({ role: p!.role, regionFullName: p!.regionFullName })) };
-}
-
-/** Stored ratings of a set of people for one period (for evidence snapshots). */
-export function ratingsFor(db: Db, userIds: number[], periodKey: string): RatingRow[] {
-  if (userIds.length === 0) return [];
-  return db.select().from(performanceRatings).where(and(eq(performanceRatings.period, periodKey), inArray(performanceRatings.userId, userIds))).all();
 }
