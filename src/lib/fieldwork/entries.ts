@@ -1,5 +1,4 @@
 import { and, desc, eq, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../../db/client';
 import { cases, workEntries, regions, users, notices, roleAssignments } from '../../../db/schema/index';
 import type { EntryType, EntryStatus } from '../../../db/schema/fieldwork';
@@ -265,12 +264,11 @@ export function returnEntry(db: Db, actor: FieldActor, id: number, comment: stri
 
 /** Flagged visits with no report recorded (or only a returned one), not themselves returned. */
 function unreportedCond(): SQL {
-  const rep = alias(workEntries, 'rep');
   return and(
     eq(workEntries.type, 'visit'),
     eq(workEntries.flagged, true),
     ne(workEntries.status, 'returned'),
-    or(isNull(workEntries.linkedEntryId), sql`exists (select 1 from ${rep} where ${rep.id} = ${workEntries.linkedEntryId} and ${rep.status} = 'returned')`),
+    or(isNull(workEntries.linkedEntryId), sql`exists (select 1 from work_entries rep where rep.id = ${workEntries.linkedEntryId} and rep.status = 'returned')`),
   )!;
 }
 
