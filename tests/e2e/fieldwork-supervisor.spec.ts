@@ -115,7 +115,11 @@ test('the supervisor verifies an entry from the queue and returns another with a
   await expect(page.locator(`#entry-${foreign.id}`)).toHaveCount(0);
   await expectNoSeriousA11yViolations(page);
   await expectNoHorizontalScroll(page);
-  await page.screenshot({ path: screenshotPath('fieldwork-supervisor-queue'), fullPage: true });
+  // what the phone shows (the bar with 核实所选 stays at the bottom of the screen while scrolling), then the end of the list
+  await page.screenshot({ path: screenshotPath('fieldwork-supervisor-queue') });
+  await page.locator('.sv-bulk').scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.screenshot({ path: screenshotPath('fieldwork-supervisor-queue-end') });
 
   // nothing ticked: a clear message, nothing changed
   const [empty] = await Promise.all([
