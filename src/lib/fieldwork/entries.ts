@@ -264,8 +264,8 @@ export function returnEntry(db: Db, actor: FieldActor, id: number, comment: stri
   });
 }
 
-/** Flagged visits with no report recorded (or only a returned one), not themselves returned. */
-function unreportedCond(): SQL {
+/** Flagged visits with no report recorded (or only a returned one), not themselves returned (shared by lists, counts and escalation). */
+export function unreportedCond(): SQL {
   return and(
     eq(workEntries.type, 'visit'),
     eq(workEntries.flagged, true),

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, ne, or, sql, type SQL, type AnyColumn } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL, type AnyColumn } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { cases, workEntries, users } from '../../../db/schema/index';
 import type { EntryType, EntryStatus } from '../../../db/schema/fieldwork';
@@ -7,7 +7,7 @@ import { getChildren, type Region } from '../org/regions';
 import { addDays } from '../time';
 import { mandatoryRulesFor } from './rules';
 import { getCaseInScope, type Case, type FieldActor } from './cases';
-import { getEntryInScope, type EntryRow } from './entries';
+import { getEntryInScope, unreportedCond, type EntryRow } from './entries';
 
 /**
  * Oversight of field work for supervisors (a township) and officials (a county, city or province):
@@ -33,20 +33,6 @@ export interface FieldworkCounts {
 }
 
 export const NO_COUNTS: FieldworkCounts = Object.freeze({ activeCases: 0, overdue: 0, dueSoon: 0, awaiting: 0, returned: 0, flaggedUnreported: 0, escalated: 0 });
-
-/**
- * The same "unreported" rule as listUnreported and escalateUnreported in entries.ts (which keeps it
- * private): a flagged visit, not returned, with no report or only a returned one. The unit tests hold
- * the two in step by comparing these counts with listUnreported.
- */
-function unreportedSql(): SQL {
-  return and(
-    eq(workEntries.type, 'visit'),
-    eq(workEntries.flagged, true),
-    ne(workEntries.status, 'returned'),
-    or(isNull(workEntries.linkedEntryId), sql`exists (select 1 from ${workEntries} rep where rep.id = ${workEntries.linkedEntryId} and rep.status = 'returned')`),
-  )!;
-}
 
 /**
  * The child region of `parentPath` a row belongs to, from its region path: '/1/14/203/9001/' under
@@ -89,7 +75,7 @@ function aggregate(db: Db, scopePath: string, groupByChild: boolean, today: stri
     c.dueSoon = r.dueSoon;
   }
 
-  const unreported = unreportedSql();
+  const unreported = unreportedCond();
   const entryKey = groupByChild ? childPrefixSql(workEntries.regionPath, scopePath) : sql<string>`${scopePath}`;
   const entryQuery = db
     .select({
