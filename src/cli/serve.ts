@@ -12,6 +12,7 @@ import { parseEnv, EnvError } from '../server/env';
 import { setupCertificates } from '../server/keys';
 import { openDb } from '../../db/client';
 import { prepareDatabase, BootstrapError } from '../../db/seed/prepare';
+import { startJobs } from '../server/jobs';
 
 async function main() {
   const env = parseEnv();
@@ -24,7 +25,8 @@ async function main() {
     adminName: env.TONGHU_ADMIN_NAME,
     log: (s) => console.log(`[tonghu] ${s}`),
   });
-  db.$client.close();
+  // the same connection runs the scheduled jobs (escalations now; reminders later) every 5 minutes
+  const stopJobs = startJobs(db, (s) => console.log(`[tonghu] ${s}`));
 
   const entry = resolve('dist/server/entry.mjs');
   if (!existsSync(entry)) throw new EnvError('没有找到构建产物 dist/server/entry.mjs，请先运行 npm run build (或直接 npm start)。');
@@ -46,7 +48,13 @@ async function main() {
   server.listen(env.PORT, env.HOST, () => {
     console.log(`[tonghu] 童护学堂已启动: http://${env.HOST}:${env.PORT}`);
   });
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => {
+    stopJobs();
+    server.close(() => {
+      db.$client.close();
+      process.exit(0);
+    });
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

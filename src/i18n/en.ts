@@ -15,6 +15,7 @@ export const en: Record<MessageKey, string> = {
   'nav.signOut': 'Sign out',
   'nav.switchRole': 'Switch role',
   'nav.language': '中文',
+  'nav.verify': 'Verify',
   'nav.work': 'Field work',
   'nav.menu': 'Navigation',
   'role.director': 'Child director',

@@ -15,6 +15,7 @@ export const zhCN = {
   'nav.signOut': '退出登录',
   'nav.switchRole': '切换身份',
   'nav.language': 'English',
+  'nav.verify': '核实记录',
   'nav.work': '工作记录',
   'nav.menu': '导航',
   'role.director': '儿童主任',

@@ -184,7 +184,7 @@ test('a cross-origin POST to /login is refused with 403', async ({ request }) =>
 
   // while the same request from the site itself succeeds
   const same = await request.post('/login', {
-    headers: { Origin: 'http://127.0.0.1:4399' },
+    headers: { Origin: `http://127.0.0.1:${process.env.E2E_PORT ?? 4399}` },
     form: { phone: ACCOUNTS.caregiver.phone, password: 'Tonghu#2026' },
     maxRedirects: 0,
   });

@@ -189,10 +189,39 @@ export function caseCounts(db: Db, scopePath: string, today: string): { active: 
 
 /** Suggested code for a new case of a village: V<village id>-<next number>. */
 export function suggestCaseCode(db: Db, villageId: number): string {
-  const n = db.select({ n: sql<number>`count(*)` }).from(cases).where(eq(cases.villageId, villageId)).get()?.n ?? 0;
-  return `V${villageId}-${String(n + 1).padStart(3, '0')}`;
+  const taken = new Set(db.select({ code: cases.code }).from(cases).where(eq(cases.villageId, villageId)).all().map((r) => r.code));
+  for (let n = taken.size + 1; ; n++) {
+    const code = `V${villageId}-${String(n).padStart(3, '0')}`;
+    if (!taken.has(code)) return code;
+  }
 }
 
 export function listCaseEntries(db: Db, caseId: number, limit = 100) {
   return db.select().from(workEntries).where(eq(workEntries.caseId, caseId)).orderBy(desc(workEntries.day), desc(workEntries.id)).limit(limit).all();
+}
+
+export interface AgreementOnRecord {
+  entry: typeof workEntries.$inferSelect;
+  /** 'YYYY-MM-DD' or null when open-ended */
+  validUntil: string | null;
+  /** not past its validity on `today` */
+  current: boolean;
+}
+
+/**
+ * The case's latest 委托照护协议 entry that was not returned (a returned one is not on record until fixed),
+ * and whether it is still valid on `today`; null when none was ever recorded.
+ */
+export function agreementOnRecord(db: Pick<Db, 'select'>, caseId: number, today: string): AgreementOnRecord | null {
+  const entry = db
+    .select()
+    .from(workEntries)
+    .where(and(eq(workEntries.caseId, caseId), eq(workEntries.type, 'agreement'), ne(workEntries.status, 'returned')))
+    .orderBy(desc(workEntries.day), desc(workEntries.id))
+    .limit(1)
+    .get();
+  if (!entry) return null;
+  const v = entry.data.validUntil;
+  const validUntil = typeof v === 'string' && v ? v : null;
+  return { entry, validUntil, current: validUntil === null || !(validUntil < today) };
 }

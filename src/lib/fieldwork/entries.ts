@@ -1,15 +1,16 @@
 import { and, desc, eq, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../../db/client';
 import { cases, workEntries, regions, users, notices, roleAssignments } from '../../../db/schema/index';
 import type { EntryType, EntryStatus } from '../../../db/schema/fieldwork';
 import { FieldError } from '../errors';
 import { writeAudit } from '../audit/audit';
 import { withinSql, isWithin, pathIds } from '../org/scope';
-import { addDays, dayOf, parseLocalDateTime } from '../time';
+import { addDays, dayOf, parseLocalDateTime, toLocalDateTime } from '../time';
+import { parseWith, type ParseResult } from '../validation/form';
 import { mandatoryRulesFor } from './rules';
 import { suggestSituations, reportDueAt } from './mandatory';
 import { recomputeCaseSchedule, type FieldActor } from './cases';
+import { visitSchema, agreementSchema, reportSchema, outreachSchema, infoUpdateSchema, tickedSituations } from './schemas';
 
 export type WorkEntry = typeof workEntries.$inferSelect;
 
@@ -263,14 +264,13 @@ export function returnEntry(db: Db, actor: FieldActor, id: number, comment: stri
   });
 }
 
-/** Flagged visits with no report recorded (or only a returned one), not themselves returned. */
-function unreportedCond(): SQL {
-  const rep = alias(workEntries, 'rep');
+/** Flagged visits with no report recorded (or only a returned one), not themselves returned (shared by lists, counts and escalation). */
+export function unreportedCond(): SQL {
   return and(
     eq(workEntries.type, 'visit'),
     eq(workEntries.flagged, true),
     ne(workEntries.status, 'returned'),
-    or(isNull(workEntries.linkedEntryId), sql`exists (select 1 from ${rep} where ${rep.id} = ${workEntries.linkedEntryId} and ${rep.status} = 'returned')`),
+    or(isNull(workEntries.linkedEntryId), sql`exists (select 1 from work_entries rep where rep.id = ${workEntries.linkedEntryId} and rep.status = 'returned')`),
   )!;
 }
 
@@ -383,3 +383,77 @@ export function entryCounts(db: Db, scopePath: string): Record<EntryStatus, numb
 }
 
 
+
+/**
+ * An author's own entries by status inside a scope (the director's page: awaiting verification, returned
+ * to fix). Entries they made in a village they no longer hold are left out.
+ */
+export function authorEntryCounts(db: Db, userId: number, scopePath: string): Record<EntryStatus, number> {
+  const rows = db
+    .select({ status: workEntries.status, n: sql<number>`count(*)` })
+    .from(workEntries)
+    .where(and(eq(workEntries.userId, userId), withinSql(workEntries.regionPath, scopePath)))
+    .groupBy(workEntries.status)
+    .all();
+  const out: Record<EntryStatus, number> = { submitted: 0, verified: 0, returned: 0 };
+  for (const r of rows) out[r.status] = r.n;
+  return out;
+}
+
+/**
+ * A posted work-log form → the input of submitEntry/amendEntry. `codes` are the situation codes of the
+ * mandatory-report policy in force: visits and reports carry the ticked ones (`situation_<code>`).
+ */
+export function parseEntryForm(type: EntryType, form: Record<string, string>, codes: readonly string[]): ParseResult<EntryInput> {
+  const situations = tickedSituations(form, codes);
+  switch (type) {
+    case 'visit': {
+      const r = parseWith(visitSchema, form);
+      return r.ok ? { ok: true, data: { type, ...r.data, situations } } : r;
+    }
+    case 'agreement': {
+      const r = parseWith(agreementSchema, form);
+      return r.ok ? { ok: true, data: { type, ...r.data } } : r;
+    }
+    case 'report': {
+      const r = parseWith(reportSchema, form);
+      return r.ok ? { ok: true, data: { type, ...r.data, situations } } : r;
+    }
+    case 'outreach': {
+      const r = parseWith(outreachSchema, form);
+      return r.ok ? { ok: true, data: { type, ...r.data } } : r;
+    }
+    case 'info_update': {
+      const r = parseWith(infoUpdateSchema, form);
+      return r.ok ? { ok: true, data: { type, ...r.data } } : r;
+    }
+  }
+}
+
+/** A stored entry as the values of its form (the amend form opens prefilled with them). */
+export function entryFormValues(e: WorkEntry): Record<string, string> {
+  const d = e.data;
+  const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  const yn = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '');
+  const out: Record<string, string> = { clientId: e.clientId, day: e.day, caseId: str(e.caseId) };
+  for (const s of e.situations) out[`situation_${s}`] = 'on';
+  switch (e.type) {
+    case 'visit':
+      Object.assign(out, { mode: str(d.mode), findings: str(d.findings), guardianshipAdequate: yn(d.guardianshipAdequate), followUp: yn(d.followUp), followUpNote: str(d.followUpNote) });
+      if (d.confirmedNoReport === true) out.confirmNoReport = 'yes';
+      break;
+    case 'agreement':
+      Object.assign(out, { action: str(d.action), carer: str(d.carer), validUntil: str(d.validUntil), note: str(d.note) });
+      break;
+    case 'report':
+      Object.assign(out, { visitId: str(e.linkedEntryId), reportedTo: str(d.reportedTo), reportedAt: typeof d.reportedAt === 'number' ? toLocalDateTime(d.reportedAt) : '', receipt: str(d.receipt), note: str(d.note) });
+      break;
+    case 'outreach':
+      Object.assign(out, { place: str(d.place), topic: str(d.topic), attendance: str(d.attendance) });
+      break;
+    case 'info_update':
+      out.note = str(d.note);
+      break;
+  }
+  return out;
+}

@@ -45,7 +45,8 @@ describe('first start', () => {
     const before = d.select().from(users).all().length;
     await prepareDatabase(d, { demo: true });
     expect(d.select().from(users).all().length).toBe(before);
-  });
+    // the whole demo seed (a year of learning and field work) runs here: give it room on a busy machine
+  }, 180_000);
 
   it('production: no demo data, refuses to start without an initial administrator', async () => {
     const d = db();
