@@ -11,6 +11,7 @@ import { visitNormsFor, intervalFor, VISIT_NORMS_KIND, MANDATORY_REPORT_KIND, ty
 import { nextDueAfter, daysBetween, type IntervalSegment } from '../../src/lib/fieldwork/schedule';
 import { createCase, updateCase, closeCase, type FieldActor } from '../../src/lib/fieldwork/cases';
 import { submitEntry, amendEntry, verifyEntries, returnEntry, escalateUnreported, type EntryInput } from '../../src/lib/fieldwork/entries';
+import { applyVisitNorms } from '../../src/lib/fieldwork/norms-sync';
 import { createRng } from './rng';
 
 const HOUR = 3_600_000;
@@ -130,7 +131,7 @@ const ACTION = [
 
 const ACTION_ENTRUSTED = '已向受托照护人讲解委托照护的责任和注意事项。';
 
-const SHORT = ['入户走访，孩子在家，情况正常。', '走访了解情况，一切正常。', '孩子和祖母在家，无异常。', '电话询问，情况正常。'];
+const SHORT = ['入户走访，孩子在家，情况正常。', '走访了解情况，一切正常。', '孩子和祖母在家，无异常。', '了解了孩子近况，无异常。'];
 
 /** Visits whose findings contain a keyword that on reflection is no mandatory-report situation. */
 const HARMLESS = [
@@ -241,7 +242,7 @@ interface Dir {
 
 interface Change {
   day: string;
-  /** the new risk level; none: 江陵县's new visit norm, the case is re-saved so its new interval applies */
+  /** the new risk level; null: a visit-norms version takes effect (the daily job moves the case to it) */
   risk: RiskLevel | null;
 }
 
@@ -299,8 +300,6 @@ interface PEntry {
 
 interface Ev {
   t: number;
-  k?: string;
-  n?: number;
   run: (db: Db) => void;
 }
 
@@ -324,14 +323,12 @@ export interface FieldworkSummary {
 }
 
 /**
- * drizzle prepares every query anew, and compiling the SQL is a third of the seed's time. While the seed
- * runs, statements are reused by their text (the same few dozen queries run ~100,000 times). A statement
- * left in raw mode by drizzle's last use is reset; drizzle sets raw mode again where it wants it.
+ * drizzle asks SQLite to compile every query anew. While the seed runs, statements are reused by their
+ * text (the same few dozen queries run ~150,000 times): this halves the seed's time. A statement left in
+ * raw mode by drizzle's last use is reset; drizzle sets raw mode again where it wants it.
  */
 export function cacheStatements(db: Db): () => void {
   const client = db.$client;
-  const cacheSize = client.pragma('cache_size', { simple: true });
-  if (process.env.TONGHU_SEED_CACHE) client.pragma(`cache_size = ${process.env.TONGHU_SEED_CACHE}`);
   const original = client.prepare;
   const cache = new Map<string, ReturnType<typeof original>>();
   client.prepare = function (source: string) {
@@ -343,7 +340,6 @@ export function cacheStatements(db: Db): () => void {
   return () => {
     client.prepare = original;
     cache.clear();
-    client.pragma(`cache_size = ${cacheSize}`);
   };
 }
 
@@ -431,6 +427,10 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       at(addDays(mid, -20), 10),
     );
   }
+  // the days a visit-norms version takes effect inside the year (the daily job applies it to open cases)
+  const normsDays = [...new Set(db.select({ d: policies.effectiveFrom }).from(policies).where(eq(policies.kind, VISIT_NORMS_KIND)).all().map((r) => r.d))]
+    .filter((d) => d > start && d <= end)
+    .sort();
   const normsCache = new Map<string, VisitNorms>();
   const normsAt = (countyPath: string, day: string): VisitNorms => {
     const k = countyPath + day;
@@ -457,11 +457,13 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       const d = demo ? 0.9 : p.phone === '13900000007' ? 0.82 : p.phone === '13900000003' ? 0.75 : diligence(rng);
       dirs.push({ userId: p.userId, phone: p.phone, townshipId: pathIds(p.regionPath)[3]!, countyPath: county.path, d, demo, actor: { userId: p.userId, role: 'director', regionId: p.regionId, regionPath: p.regionPath, ip: null } });
     }
-    for (const p of people('supervisor', county)) {
-      if (supervisors.has(p.regionId)) continue;
-      const s = p.phone === '13900000004' ? 0.9 : 0.55 + 0.45 * rng.next();
+    people('supervisor', county).forEach((p, i) => {
+      if (supervisors.has(p.regionId)) return;
+      // most supervisors keep up; a few (at least one per county) let entries wait past the time limit
+      const lax = i === 2 || rng.next() < 0.12;
+      const s = p.phone === '13900000004' ? 0.9 : lax ? 0.25 + 0.2 * rng.next() : 0.6 + 0.4 * rng.next();
       supervisors.set(p.regionId, { userId: p.userId, role: 'supervisor', regionId: p.regionId, regionPath: p.regionPath, ip: null, s });
-    }
+    });
   }
 
   const events: Ev[] = [];
@@ -470,7 +472,7 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
   const span = daysBetween(start, end);
   const randomDay = (from: string, to: string) => addDays(from, rng.int(Math.max(1, daysBetween(from, to) + 1)));
 
-  /** when the director logs work done on `day` (null: not logged yet) */
+  /** when the director logs work done on `day` (diligent: that evening; poor: days or weeks later) */
   const submitTime = (dir: Dir, day: string): number => {
     let h: number;
     if (dir.d > 0.85) h = 18 + rng.int(20);
@@ -501,7 +503,8 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
   };
 
   // Flagged visits: a few per county, on cases of ordinary directors (not the demo accounts).
-  // kinds: 'same' reported the same day, 'late' two or three days later, 'never' (escalated at the end)
+  // kinds: 'same' reported the same day; 'late' two or three days later, after the daily job escalated
+  // it; 'never' (escalated, still unreported)
   const flagPlan = new Map<number, { kind: 'same' | 'late' | 'never'; text: (typeof FLAGGED)[number] }[]>();
   let flagText = 0;
   for (const [county, kinds] of [
@@ -518,7 +521,6 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
   let caseRefSeq = 0;
 
   for (const dir of dirs) {
-    const jl = dir.countyPath === jiangling.path;
     const flags = flagPlan.get(dir.userId) ?? [];
     // -- the cases
     type Spec = Pick<PCase, 'category' | 'guardian' | 'risk'> & { pre: boolean; opened: string; close: boolean; demoRole?: DemoRole };
@@ -583,7 +585,7 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       dirCases.push(c);
       // risk changes: high-risk cases mostly come down after a few months; a few cases go up for a while
       if (c.risk === 'high' && rng.next() < 0.8) c.changes.push({ day: randomDay(addDays(start, 30), addDays(start, 120)), risk: 'medium' });
-      else if (c.risk !== 'high' && rng.next() < 0.012) {
+      else if (c.risk !== 'high' && !s.close && !dir.demo && rng.next() < 0.012) {
         const up = randomDay(addDays(c.pre ? start : c.openedOn, 20), addDays(end, -40));
         if (up < end) {
           c.changes.push({ day: up, risk: 'high' });
@@ -620,16 +622,13 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       const down = addDays(day, 21 + rng.int(21));
       if (down < end) c.changes.push({ day: down, risk: base === 'high' ? 'medium' : base });
     }
-    // 江陵县's 留守 cases are re-saved after the county's new norm takes effect (see the note above)
-    if (jl && override) {
-      for (const c of dirCases) {
-        if (c.category !== 'left_behind') continue;
-        const day = addDays(mid, rng.int(14));
-        if ((c.pre || c.openedOn < mid) && !(c.closeOn && c.closeOn <= day) && !c.changes.some((x) => x.day === day)) c.changes.push({ day, risk: null });
-      }
+    // the product's daily job moves open cases to a visit-norms version on the day it takes effect
+    // (before anything else that day)
+    for (const c of dirCases) {
+      for (const day of normsDays) if (day > c.openedOn && !(c.closeOn && c.closeOn <= day)) c.changes.push({ day, risk: null });
     }
     for (const c of dirCases) {
-      c.changes.sort((a, b) => (a.day < b.day ? -1 : 1));
+      c.changes.sort((a, b) => (a.day !== b.day ? (a.day < b.day ? -1 : 1) : (a.risk === null ? 0 : 1) - (b.risk === null ? 0 : 1)));
       c.forced.sort();
       // the interval history the product will build from createCase and updateCase
       const createDay = c.pre ? start : c.openedOn;
@@ -677,7 +676,7 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
     }
   }
 
-  /** Visits (and the agreements, reports and risk changes that go with them) of one case. */
+  /** Visits of one case, and the agreements, reports and information-system updates that go with them. */
   function planCase(c: PCase) {
     const dir = c.dir;
     const d = dir.d;
@@ -716,11 +715,10 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       if (day !== anchor || visits.length === 0) visits.push(day);
       anchor = day;
     }
-    // agreements for entrusted 留守 children: signed, renewed before they lapse, or missing
+    // agreements for entrusted 留守 children: signed (or renewed, for a child followed before) at the
+    // first visit of the year by most directors, later or never by some; renewed before they lapse
     const needsAgreement = c.category === 'left_behind' && c.guardian === 'entrusted';
     let agreementUntil: string | null = null;
-    if (needsAgreement && c.pre && rng.next() < 0.3 + 0.65 * d) agreementUntil = randomDay(start, addDays(start, 360));
-    let renewFailed = false;
     const carer = weighted(rng, [['grandparent', 75], ['relative', 20], ['other_adult', 5]] as const);
 
     let visitNo = 0;
@@ -761,12 +759,8 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       if (needsAgreement) {
         let action: 'signed' | 'renewed' | null = null;
         if (agreementUntil === null) {
-          const p = !c.pre && visitNo === 1 ? 0.5 + 0.5 * d : 0.45 * d;
-          if (rng.next() < p) action = 'signed';
-        } else if (!renewFailed && day >= addDays(agreementUntil, -30)) {
-          if (rng.next() < d) action = 'renewed';
-          else renewFailed = rng.next() < 0.5;
-        }
+          if (rng.next() < (visitNo === 1 ? 0.3 + 0.7 * d : 0.25 * d)) action = c.pre && rng.next() < 0.8 ? 'renewed' : 'signed';
+        } else if (day >= addDays(agreementUntil, -30) && rng.next() < d) action = 'renewed';
         if (action) {
           const validUntil = addDays(day, 365);
           agreementUntil = validUntil;
@@ -792,27 +786,27 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
   // -- events: case creation, changes, closing, entries
   for (const c of allCases) {
     const form = () => ({ category: c.category, guardianSituation: c.guardian, risk: c.risk, note: c.note });
-    events.push({ k: 'create',
+    events.push({
       t: c.createAt,
       run: (tx) => {
         c.id = createCase(tx, c.dir.actor, { code: c.code, openedOn: c.openedOn, ...form() }, c.createAt).id;
       },
     });
     for (const ch of c.changes) {
-      if (c.closeOn && ch.day >= c.closeOn) continue;
+      if (!ch.risk || (c.closeOn && ch.day >= c.closeOn)) continue;
       const t = at(ch.day, 16) + rng.int(HOUR);
       if (t > now) continue;
-      events.push({ k: 'update',
+      events.push({
         t,
         run: (tx) => {
-          if (ch.risk) c.risk = ch.risk;
+          c.risk = ch.risk!;
           if (c.id !== undefined) updateCase(tx, c.dir.actor, c.id, form(), t);
         },
       });
     }
     if (c.closeAt !== null) {
       const t = c.closeAt;
-      events.push({ k: 'close', t, run: (tx) => void (c.id !== undefined && closeCase(tx, c.dir.actor, c.id, { closedOn: c.closeOn!, closeReason: c.closeReason! }, t)) });
+      events.push({ t, run: (tx) => void (c.id !== undefined && closeCase(tx, c.dir.actor, c.id, { closedOn: c.closeOn!, closeReason: c.closeReason! }, t)) });
     }
   }
   const toInput = (e: PEntry, input: PlanInput): EntryInput | null => {
@@ -841,11 +835,30 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
     }
   };
   for (const e of entries) {
-    events.push({ k: 'submit-' + e.input.type,
+    events.push({
       t: e.submitAt,
       run: (tx) => {
         const input = toInput(e, e.input);
         if (input) e.id = submitEntry(tx, e.dir.actor, input, e.submitAt).entry.id;
+      },
+    });
+  }
+
+  // -- the server's scheduled jobs (src/server/jobs.ts), just after midnight: a visit-norms version
+  //    taking effect that day, and flagged visits left unreported past their limit escalated. Only the
+  //    days when they can change anything are replayed (the limit of a visit on day D ends at D+2 00:00).
+  let escalated = 0;
+  const jobDays = new Set(normsDays);
+  for (const c of allCases) if (c.flag) for (let i = 2; i <= 4; i++) jobDays.add(addDays(c.flag.day, i));
+  for (const day of [...jobDays].sort()) {
+    if (day > end) continue;
+    const t = at(day, 0) + 10 * 60_000;
+    const newNorms = normsDays.includes(day);
+    events.push({
+      t,
+      run: (tx) => {
+        if (newNorms) applyVisitNorms(tx, day);
+        escalated += escalateUnreported(tx, t);
       },
     });
   }
@@ -870,7 +883,7 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
     for (const e of list) {
       if (e.forceReturn) {
         const fr = e.forceReturn;
-        events.push({ k: 'return', t: fr.at, run: (tx) => void (e.id !== undefined && returnEntry(tx, sup, e.id, fr.comment, fr.at)) });
+        events.push({ t: fr.at, run: (tx) => void (e.id !== undefined && returnEntry(tx, sup, e.id, fr.comment, fr.at)) });
       }
     }
     for (let t = at(addDays(start, 1 + rng.int(maxGap)), 15); t <= now; t = at(addDays(dayOf(t), 1 + rng.int(maxGap)), 14 + rng.int(4)) + rng.int(HOUR)) {
@@ -887,18 +900,20 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       for (const p of pending) {
         const e = p.e;
         const first = p.since === e.submitAt;
-        const pReturn = !first || e.input.type === 'report' || e.dir.demo ? 0 : e.short ? 0.3 : 0.017;
+        // (a flagged visit is not sent back for its wording: the supervisor presses for the report instead)
+        const flaggedVisit = e.input.type === 'visit' && e.input.situations.length > 0;
+        const pReturn = !first || flaggedVisit || e.input.type === 'report' || e.dir.demo ? 0 : e.short ? 0.3 : 0.017;
         if (rng.next() < pReturn) {
           const type = e.input.type as Exclude<EntryType, 'report'>;
           const comment = rng.pick(RETURN_COMMENTS[e.short ? 'short' : type]);
-          events.push({ k: 'return', t: sessionAt, run: (tx) => void (e.id !== undefined && returnEntry(tx, sup, e.id, comment, sessionAt)) });
+          events.push({ t: sessionAt, run: (tx) => void (e.id !== undefined && returnEntry(tx, sup, e.id, comment, sessionAt)) });
           // the director amends most returned entries within a week
           const amendAt = sessionAt + (1 + rng.int(Math.round(2 + (1 - e.dir.d) * 10))) * DAY + rng.int(4 * HOUR);
           const c = e.caseRef !== null ? allCases[e.caseRef]! : null;
           const caseOpen = !c || c.closeAt === null || amendAt < c.closeAt;
           if (rng.next() < 0.5 + 0.5 * e.dir.d && amendAt <= now && caseOpen && e.day >= addDays(dayOf(amendAt), -90)) {
             const amended = amendInput(e);
-            events.push({ k: 'amend',
+            events.push({
               t: amendAt,
               run: (tx) => {
                 const input = e.id === undefined ? null : toInput(e, amended);
@@ -918,7 +933,7 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
         else verify.push(e);
       }
       pending = keep;
-      if (verify.length) events.push({ k: 'verify', n: verify.length, t: sessionAt, run: (tx) => void verifyEntries(tx, sup, verify.filter((e) => e.id !== undefined && !e.lost).map((e) => e.id!), sessionAt) });
+      if (verify.length) events.push({ t: sessionAt, run: (tx) => void verifyEntries(tx, sup, verify.filter((e) => e.id !== undefined && !e.lost).map((e) => e.id!), sessionAt) });
     }
   }
 
@@ -944,31 +959,20 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
   // -- carry it all out, in the order it happened, in one transaction (each call's own is a savepoint)
   events.sort((a, b) => a.t - b.t);
   const refusals: string[] = [];
-  let escalated = 0;
   const uncache = cacheStatements(db);
   try {
   db.transaction((tx) => {
     const t = tx as unknown as Db;
-    const prof = process.env.TONGHU_SEED_PROFILE ? new Map<string, [number, number]>() : null;
     for (const ev of events) {
       try {
-        if (prof) {
-          const k = (ev as Ev & { k?: string }).k ?? '?';
-          const a = performance.now();
-          ev.run(t);
-          const v = prof.get(k) ?? [0, 0];
-          v[0] += performance.now() - a;
-          v[1] += ev.n ?? 1;
-          prof.set(k, v);
-        } else
         ev.run(t);
       } catch (err) {
         if (!(err instanceof FieldError)) throw err;
         refusals.push(`${new Date(ev.t).toISOString()} ${err.message}`);
       }
     }
-    escalated = escalateUnreported(t, now);
-    if (prof) for (const [k, [ms, n]] of prof) console.log(k, n, ms.toFixed(0), 'ms', (ms / n).toFixed(3), 'ms/op');
+    applyVisitNorms(t, end);
+    escalated += escalateUnreported(t, now);
   });
   } finally {
     uncache();

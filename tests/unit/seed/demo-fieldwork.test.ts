@@ -178,14 +178,22 @@ describe('demo field work', () => {
     expect(Math.max(...texts.values()) / visits.length).toBeLessThan(0.03);
   });
 
-  it('flags a few visits per county: most reported, the unreported ones escalated', () => {
+  it('flags a few visits per county: most reported in time, one late, one never (both escalated)', () => {
     for (const code of ['420323', '421024']) {
       const flagged = db.select().from(workEntries).where(and(eq(workEntries.flagged, true), withinSql(workEntries.regionPath, county(code).path))).all();
       expect(flagged.length, code).toBeGreaterThanOrEqual(3);
-      expect(flagged.filter((v) => v.linkedEntryId !== null).length, code).toBeGreaterThanOrEqual(2);
       const escalated = flagged.filter((v) => v.escalatedAt !== null);
-      expect(escalated.length, code).toBeGreaterThanOrEqual(1);
-      for (const v of escalated) expect(v.linkedEntryId).toBeNull();
+      // the daily job escalated what was not reported in time: the late report came after it
+      expect(escalated.filter((v) => v.linkedEntryId === null).length, code).toBeGreaterThanOrEqual(1);
+      expect(escalated.filter((v) => v.linkedEntryId !== null).length, code).toBeGreaterThanOrEqual(1);
+      for (const v of escalated) expect(v.escalatedAt!).toBeGreaterThan(v.reportDueAt!);
+      const inTime = flagged.filter((v) => v.escalatedAt === null);
+      expect(inTime.length, code).toBeGreaterThanOrEqual(1);
+      for (const v of inTime) {
+        const report = db.select().from(workEntries).where(eq(workEntries.id, v.linkedEntryId!)).get()!;
+        expect(report.type).toBe('report');
+        expect((report.data as { reportedAt: number }).reportedAt).toBeLessThanOrEqual(v.reportDueAt!);
+      }
     }
   });
 
