@@ -877,6 +877,8 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
     if (!sup) continue;
     list.sort((a, b) => a.submitAt - b.submitAt);
     const maxGap = 1 + Math.round((1 - sup.s) * 14);
+    // they look at entries a day or more old (time to ring the family), the less diligent later
+    const minAge = (1 + Math.round((1 - sup.s) * 3)) * DAY;
     let next = 0;
     let pending: { e: PEntry; since: number }[] = [];
     const amends: { e: PEntry; since: number }[] = [];
@@ -887,12 +889,12 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
       }
     }
     for (let t = at(addDays(start, 1 + rng.int(maxGap)), 15); t <= now; t = at(addDays(dayOf(t), 1 + rng.int(maxGap)), 14 + rng.int(4)) + rng.int(HOUR)) {
-      while (next < list.length && list[next]!.submitAt < t - 12 * HOUR) {
+      while (next < list.length && list[next]!.submitAt < t - minAge) {
         const e = list[next++]!;
         if (!e.hold && !e.forceReturn) pending.push({ e, since: e.submitAt });
       }
       for (let i = amends.length - 1; i >= 0; i--) {
-        if (amends[i]!.since < t - 12 * HOUR) pending.push(amends.splice(i, 1)[0]!);
+        if (amends[i]!.since < t - minAge) pending.push(amends.splice(i, 1)[0]!);
       }
       const verify: PEntry[] = [];
       const keep: typeof pending = [];
