@@ -963,19 +963,20 @@ export function seedDemoFieldwork(db: Db, now: number): FieldworkSummary | null 
   const refusals: string[] = [];
   const uncache = cacheStatements(db);
   try {
-  db.transaction((tx) => {
-    const t = tx as unknown as Db;
-    for (const ev of events) {
-      try {
-        ev.run(t);
-      } catch (err) {
-        if (!(err instanceof FieldError)) throw err;
-        refusals.push(`${new Date(ev.t).toISOString()} ${err.message}`);
+    db.transaction((tx) => {
+      const t = tx as unknown as Db;
+      for (const ev of events) {
+        try {
+          ev.run(t);
+        } catch (err) {
+          if (!(err instanceof FieldError)) throw err;
+          refusals.push(`${new Date(ev.t).toISOString()} ${err.message}`);
+        }
       }
-    }
-    applyVisitNorms(t, end);
-    escalated += escalateUnreported(t, now);
-  });
+      // what the server's jobs would do at start-up anyway
+      applyVisitNorms(t, end);
+      escalated += escalateUnreported(t, now);
+    });
   } finally {
     uncache();
   }
