@@ -10,6 +10,7 @@ import { createRng } from './rng';
 import { syncPolicyDefaults, type PolicyDefault } from '../../src/lib/policy/defaults';
 import { seedDemoLearning } from './demo-learning';
 import { seedDemoSkills } from './demo-skills';
+import { seedDemoFieldwork, type FieldworkSummary } from './demo-fieldwork';
 
 /** The one password of every demo account (README § 演示账号). */
 export const DEMO_PASSWORD = 'Tonghu#2026';
@@ -34,6 +35,8 @@ export interface DemoSummary {
   directors: number;
   supervisors: number;
   vacantVillages: number;
+  /** a year of field work in the two counties (null without the policy defaults) */
+  fieldwork?: FieldworkSummary | null;
 }
 
 function must(r: Region | null, what: string): Region {
@@ -122,6 +125,7 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
   });
   seedDemoLearning(db, now);
   seedDemoSkills(db, now, { caregiver: DEMO_ACCOUNTS.caregiver, cityTrainer: DEMO_ACCOUNTS.shiyanTrainer });
+  summary.fieldwork = seedDemoFieldwork(db, now);
   summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;
   return summary;
 }
