@@ -264,12 +264,15 @@ export function returnEntry(db: Db, actor: FieldActor, id: number, comment: stri
   });
 }
 
-/** Flagged visits with no report recorded (or only a returned one), not themselves returned (shared by lists, counts and escalation). */
+/**
+ * Flagged visits with no report recorded (or only a returned one), shared by lists, counts and escalation.
+ * A flagged visit the supervisor returned for its wording still counts: what was found still has to be
+ * reported (the director unflags it by amending it, if it was ticked by mistake).
+ */
 export function unreportedCond(): SQL {
   return and(
     eq(workEntries.type, 'visit'),
     eq(workEntries.flagged, true),
-    ne(workEntries.status, 'returned'),
     or(isNull(workEntries.linkedEntryId), sql`exists (select 1 from work_entries rep where rep.id = ${workEntries.linkedEntryId} and rep.status = 'returned')`),
   )!;
 }

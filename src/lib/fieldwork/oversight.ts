@@ -209,7 +209,7 @@ export function getEntryDetail(db: Db, scopePath: string, id: number, now = Date
   }
   const l = entry.linkedEntryId !== null ? getEntryInScope(db, scopePath, entry.linkedEntryId) : null;
   const linked: LinkedEntry | null = l ? { id: l.id, type: l.type, status: l.status, day: l.day } : null;
-  const unreported = entry.type === 'visit' && entry.flagged && entry.status !== 'returned' && (linked === null || linked.status === 'returned');
+  const unreported = entry.type === 'visit' && entry.flagged && (linked === null || linked.status === 'returned');
   const reportOverdue = unreported && entry.reportDueAt !== null && entry.reportDueAt < now;
   return { entry, kase, deciderName, situations, linked, unreported, reportOverdue };
 }
