@@ -11,6 +11,11 @@ import { syncPolicyDefaults, type PolicyDefault } from '../../src/lib/policy/def
 import { seedDemoLearning } from './demo-learning';
 import { seedDemoSkills } from './demo-skills';
 import { seedDemoFieldwork, type FieldworkSummary } from './demo-fieldwork';
+import { computeRatings } from '../../src/lib/fieldwork/performance';
+import { periodOf, previousPeriod, type Period } from '../../src/lib/fieldwork/periods';
+import { dayOf } from '../../src/lib/time';
+import { users, roleAssignments } from '../schema/index';
+import { and } from 'drizzle-orm';
 
 /** The one password of every demo account (README § 演示账号). */
 export const DEMO_PASSWORD = 'Tonghu#2026';
@@ -126,6 +131,28 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
   seedDemoLearning(db, now);
   seedDemoSkills(db, now, { caregiver: DEMO_ACCOUNTS.caregiver, cityTrainer: DEMO_ACCOUNTS.shiyanTrainer });
   summary.fieldwork = seedDemoFieldwork(db, now);
+  if (summary.fieldwork) seedDemoRatings(db, now);
   summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;
   return summary;
+}
+
+/**
+ * Ratings as the two county officials would have stored them: the last three ended quarters, last month
+ * and this year so far. So the adjustment list (two consecutive 不合格 quarters) and the commendation
+ * candidates are there on first start, each with the policy version and the breakdown.
+ */
+function seedDemoRatings(db: Db, now: number): void {
+  const today = dayOf(now);
+  const q1 = previousPeriod(periodOf('quarter', today));
+  const periods: Period[] = [previousPeriod(previousPeriod(q1)), previousPeriod(q1), q1, previousPeriod(periodOf('month', today)), periodOf('year', today)];
+  for (const phone of [DEMO_ACCOUNTS.zhushanOfficial, DEMO_ACCOUNTS.jianglingOfficial]) {
+    const a = db
+      .select({ userId: users.id, regionId: roleAssignments.regionId, regionPath: roleAssignments.regionPath })
+      .from(users)
+      .innerJoin(roleAssignments, and(eq(roleAssignments.userId, users.id), eq(roleAssignments.role, 'official')))
+      .where(eq(users.phone, phone))
+      .get();
+    if (!a) continue;
+    for (const p of periods) computeRatings(db, { userId: a.userId, role: 'official', regionId: a.regionId, regionPath: a.regionPath }, a.regionId, p.key, now);
+  }
 }

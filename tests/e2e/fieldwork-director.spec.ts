@@ -242,7 +242,7 @@ test('a case is edited (its interval follows the new risk) and closed', async ({
   await page.goto('/work');
   await expect(page.locator(`#due-list li[data-case-id="${late.id}"]`)).toContainText('逾期 3 天');
   await page.goto('/learn');
-  await expect(page.locator('#work-summary .overdue-text').first()).toContainText('逾期未走访');
+  await expect(page.locator('#work-summary .overdue-text', { hasText: '逾期未走访' })).toBeVisible();
 
   const c = await createCase(page, { category: 'difficult', guardian: 'single_parent', risk: 'low', openedOn: chinaDay(-2) });
   await expect(page.locator('#case-details')).toContainText('每 30 天至少走访 1 次');

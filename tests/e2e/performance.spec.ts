@@ -1,20 +1,15 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { openDb, type Db } from '../../db/client';
-import { createCase, type FieldActor } from '../../src/lib/fieldwork/cases';
-import { submitEntry, verifyEntries } from '../../src/lib/fieldwork/entries';
-import { periodOf, previousPeriod } from '../../src/lib/fieldwork/periods';
-import { addDays, dayOf } from '../../src/lib/time';
+import { openDb } from '../../db/client';
+import { dayOf } from '../../src/lib/time';
 import { ACCOUNTS, signIn, expectNoSeriousA11yViolations, expectNoHorizontalScroll, screenshotPath } from './helpers';
 
 /**
- * M14's journey. The demo has no field work, so nobody in it can score 优秀. Through the product's own
- * lib, on the e2e database, one 竹山县 director (outside 城关镇, which other specs use) who finished the
- * annual refresher on time gets a followed case with two verified visits on time and four verified
- * outreach sessions this year. Then: the county official computes the year's ratings, sees the table and
- * that director on top, opens the breakdown, nominates her; the province official approves; the public
- * /commended page shows her name and no phone number. Along the way: two ended quarters of another
- * village put its director on the adjustment list, and the official records retraining.
+ * M14's journey on the demo's year of field work. The county official computes the year's ratings, sees
+ * the table and its top worker, opens the breakdown, nominates that person; the province official
+ * approves; the public /commended page shows the name and no phone number. Along the way the official
+ * records an action for a person flagged for adjustment (two consecutive 不合格 quarters, from the
+ * ratings the demo seed stored).
  */
 const DB_FILE = 'tmp/e2e/tonghu.db';
 const shot = async (page: Page, name: string) => {
@@ -26,65 +21,15 @@ const check = async (page: Page) => {
   await expectNoHorizontalScroll(page);
 };
 
-interface Chosen {
-  userId: number;
-  name: string;
-  phone: string;
-  villageFullName: string;
-}
-
-/** Picks the director and gives them a year of verified work (lib calls, as the app would make them). */
-function prepareStar(db: Db): Chosen {
-  const sql = db.$client;
-  const zhushan = sql.prepare(`select path from regions where code = '420323'`).get() as { path: string };
-  const chengguan = sql.prepare(`select path from regions where code = '420323100'`).get() as { path: string };
-  const star = sql
-    .prepare(
-      `select u.id as userId, u.name, u.phone, ra.region_id as regionId, ra.region_path as regionPath, r.full_name as villageFullName
-       from role_assignments ra join users u on u.id = ra.user_id join regions r on r.id = ra.region_id
-       where ra.role = 'director' and ra.active = 1 and u.phone like '137%'
-         and ra.region_path >= ? and ra.region_path < ? and not (ra.region_path >= ? and ra.region_path < ?)
-         and exists (select 1 from enrollments e where e.user_id = u.id and e.completed_at is not null
-                     and e.completed_at < (cast(strftime('%s', e.due_date) as integer) + 57600) * 1000)
-       order by (select coalesce(sum(l.minutes), 0) from lesson_completions lc join lessons l on l.id = lc.lesson_id where lc.user_id = u.id) desc, u.id
-       limit 1`,
-    )
-    .get(zhushan.path, zhushan.path + '~', chengguan.path, chengguan.path + '~') as { userId: number; name: string; phone: string; regionId: number; regionPath: string; villageFullName: string };
-  const townshipPath = star.regionPath.replace(/\d+\/$/, '');
-  const sup = sql.prepare(`select user_id as userId, region_id as regionId from role_assignments where role = 'supervisor' and active = 1 and region_path = ?`).get(townshipPath) as { userId: number; regionId: number };
-  const now = Date.now();
-  const today = dayOf(now);
-  const director: FieldActor = { userId: star.userId, role: 'director', regionId: star.regionId, regionPath: star.regionPath };
-  const supervisor: FieldActor = { userId: sup.userId, role: 'supervisor', regionId: sup.regionId, regionPath: townshipPath };
-  // a 困境 case (every 30 days) opened 60 days ago, visited on day 20 and day 45: both obligations met
-  const kase = createCase(db, director, { code: 'E2E-PERF-01', category: 'difficult', guardianSituation: 'parents', risk: 'low', openedOn: addDays(today, -60), note: '' }, now);
-  const ids: number[] = [];
-  for (const [i, back] of [40, 15].entries()) {
-    ids.push(submitEntry(db, director, { type: 'visit', clientId: `e2e-perf-visit-${i}`, day: addDays(today, -back), caseId: kase.id, mode: 'in_person', findings: '入户查看，家中整洁，孩子按时上学。', guardianshipAdequate: true, followUp: false, followUpNote: '', confirmNoReport: false, situations: [] }, now).entry.id);
+function personFacts(userId: number): { phone: string; villageFullName: string; role: string } {
+  const db = openDb(DB_FILE);
+  try {
+    return db.$client
+      .prepare(`select u.phone, r.full_name as villageFullName, ra.role from users u join role_assignments ra on ra.user_id = u.id and ra.active = 1 join regions r on r.id = ra.region_id where u.id = ? order by ra.role = 'director' desc limit 1`)
+      .get(userId) as { phone: string; villageFullName: string; role: string };
+  } finally {
+    db.$client.close();
   }
-  // four 政策宣讲 sessions: the year's target
-  for (const [i, back] of [80, 55, 30, 5].entries()) {
-    ids.push(submitEntry(db, director, { type: 'outreach', clientId: `e2e-perf-outreach-${i}`, day: addDays(today, -back), place: '村委会', topic: '强制报告与委托照护政策宣讲', attendance: 20 + i }, now).entry.id);
-  }
-  verifyEntries(db, supervisor, ids, now);
-  return { userId: star.userId, name: star.name, phone: star.phone, villageFullName: star.villageFullName };
-}
-
-/** A 竹山县 village (outside 城关镇) whose director has read the least: rated 不合格 in past quarters. */
-function pickLaggard(db: Db, exclude: number): { villageId: number; name: string } {
-  const sql = db.$client;
-  const zhushan = sql.prepare(`select path from regions where code = '420323'`).get() as { path: string };
-  const chengguan = sql.prepare(`select path from regions where code = '420323100'`).get() as { path: string };
-  return sql
-    .prepare(
-      `select ra.region_id as villageId, u.name from role_assignments ra join users u on u.id = ra.user_id
-       where ra.role = 'director' and ra.active = 1 and u.phone like '137%' and u.id != ?
-         and ra.region_path >= ? and ra.region_path < ? and not (ra.region_path >= ? and ra.region_path < ?)
-         and (select count(*) from role_assignments o where o.region_id = ra.region_id and o.role = 'director' and o.active = 1) = 1
-       order by (select count(*) from lesson_completions lc where lc.user_id = u.id), u.id desc
-       limit 1`,
-    )
-    .get(exclude, zhushan.path, zhushan.path + '~', chengguan.path, chengguan.path + '~') as { villageId: number; name: string };
 }
 
 async function as(browser: Browser, phone: string) {
@@ -97,8 +42,6 @@ async function as(browser: Browser, phone: string) {
 test('ratings are computed and explained; the top worker is nominated, approved and published; poor performers are flagged', async ({ browser }) => {
   test.setTimeout(240_000);
   const db = openDb(DB_FILE);
-  const star = prepareStar(db);
-  const laggard = pickLaggard(db, star.userId);
   const jiangling = db.$client.prepare(`select id from users where phone = ?`).get(ACCOUNTS.jianglingDirector.phone) as { id: number };
   db.$client.close();
   const year = dayOf(Date.now()).slice(0, 4);
@@ -107,7 +50,7 @@ test('ratings are computed and explained; the top worker is nominated, approved 
   const county = await as(browser, ACCOUNTS.zhushanOfficial.phone);
   let page = county.page;
   await page.goto('/review');
-  await page.getByRole('link', { name: '履职评价' }).click();
+  await page.locator('main').getByRole('link', { name: '履职评价' }).click();
   await expect(page.locator('h1')).toHaveText('履职评价');
   await expect(page.locator('#perf-period')).toHaveValue(year);
   await Promise.all([page.waitForURL(/computed=\d+/), page.locator('#compute').click()]);
@@ -115,8 +58,13 @@ test('ratings are computed and explained; the top worker is nominated, approved 
   expect(Number(await page.locator('#rated-total').innerText())).toBeGreaterThan(100);
   await expect(page.locator('#policy-note')).toContainText('1.0.0');
   const first = page.locator('#ratings tbody tr').first();
-  await expect(first).toContainText(star.name);
   await expect(first).toContainText('优秀');
+  const topLink = first.locator('a').first();
+  const star = {
+    name: (await topLink.innerText()).trim(),
+    userId: Number(/\/review\/performance\/(\d+)/.exec((await topLink.getAttribute('href')) ?? '')![1]),
+  };
+  const facts = personFacts(star.userId);
   await check(page);
   await shot(page, 'performance-review');
 
@@ -126,9 +74,8 @@ test('ratings are computed and explained; the top worker is nominated, approved 
   const breakdown = page.locator('.perf-breakdown').first();
   await expect(breakdown).toContainText('走访按时完成率');
   await expect(breakdown).toContainText(/本期应走访 \d+ 次，按时走访并已核实 \d+ 次/);
-  await expect(breakdown).toContainText('本期已核实的政策宣讲 4 场');
+  await expect(breakdown).toContainText(/本期已核实的政策宣讲 \d+ 场/);
   await expect(breakdown).toContainText('强制报告及时率');
-  await expect(breakdown).toContainText('不适用');
   await expect(breakdown).toContainText('评价规则：第 1.0.0 版，2026-01-01 起施行');
   await check(page);
   await shot(page, 'performance-breakdown');
@@ -154,23 +101,17 @@ test('ratings are computed and explained; the top worker is nominated, approved 
   await check(page);
   await shot(page, 'performance-commendations-county');
 
-  // — two ended quarters rated for another village: its director is flagged for adjustment
-  const q = previousPeriod(periodOf('quarter', dayOf(Date.now())));
-  for (const p of [previousPeriod(q), q]) {
-    await page.goto(`/review/performance?region=${laggard.villageId}&period=${p.key}`);
-    await Promise.all([page.waitForURL(/computed=1/), page.locator('#compute').click()]);
-    await expect(page.locator('#ratings')).toContainText('不合格');
-  }
+  // — people rated 不合格 in two consecutive ended quarters (stored by the demo seed) are flagged
   await page.goto('/review/adjustments');
-  const flag = page.locator('article.perf-flag', { hasText: laggard.name });
-  await expect(flag).toContainText(q.key.replace(/^(\d{4})-Q(\d)$/, '$1年第$2季度'));
+  const flag = page.locator('article.perf-flag').first();
+  await expect(flag).toContainText('季度');
+  const laggard = (await flag.locator('h3').innerText()).trim();
   await check(page);
   await shot(page, 'performance-adjustments');
   await flag.getByLabel('采取的措施').selectOption('retraining');
   await flag.getByLabel('情况说明').fill('安排参加县级复训，督导员每月跟进');
   await Promise.all([page.waitForURL(/done=1/), flag.getByRole('button', { name: '记录措施' }).click()]);
-  await expect(page.locator('article.perf-flag', { hasText: laggard.name })).toHaveCount(0);
-  await expect(page.locator('#recorded')).toContainText(laggard.name);
+  await expect(page.locator('#recorded')).toContainText(laggard);
   await expect(page.locator('#recorded')).toContainText('安排复训');
   await county.ctx.close();
 
@@ -193,19 +134,19 @@ test('ratings are computed and explained; the top worker is nominated, approved 
   await page.goto('/commended');
   await expect(page).toHaveURL(/\/commended$/);
   const row = page.locator('table.commended tr', { hasText: star.name });
-  await expect(row).toContainText(star.villageFullName);
+  await expect(row).toContainText(facts.villageFullName);
   const text = await page.locator('body').innerText();
   expect(text).not.toMatch(/1[3-9]\d{9}/);
-  expect(text).not.toContain(star.phone);
+  expect(text).not.toContain(facts.phone);
   expect(text).not.toMatch(/\d+(\.\d)? 分/);
   await check(page);
   await shot(page, 'performance-commended-public');
   await anon.close();
 
   // — her own view: live indicators explained, and the stored rating
-  const own = await as(browser, star.phone);
+  const own = await as(browser, facts.phone);
   page = own.page;
-  await page.goto('/work/performance');
+  await page.goto(facts.role === 'director' ? '/work/performance' : '/supervise/performance');
   await expect(page.locator('h1')).toHaveText('我的履职评价');
   await expect(page.locator('#live-year-h')).toContainText('年度（实时）');
   await expect(page.locator('#live-month-h')).toBeVisible();
