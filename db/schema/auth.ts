@@ -37,6 +37,8 @@ export const roleAssignments = sqliteTable(
     /** onboarding gate: 'pending' (待上岗) until the onboarding curriculum is completed, then 'done'; null when no gate applies */
     onboarding: text('onboarding', { enum: ['pending', 'done'] }),
     createdAt: integer('created_at').notNull(),
+    /** when the role was ended (active = false); subsidy proration counts days in post from these */
+    endedAt: integer('ended_at'),
   },
   (t) => [
     index('ra_user_idx').on(t.userId),

@@ -8,3 +8,4 @@ export * from './h5p';
 export * from './certification';
 export * from './skills';
 export * from './fieldwork';
+export * from './subsidy';

@@ -392,7 +392,7 @@ export function endAssignment(db: Db, actor: Actor, userId: number, assignmentId
   if (!a.active) return;
   if (userId === actor.userId && a.role === 'admin') throw new FieldError('assignmentId', 'v.cannotEndOwnAdmin');
   db.transaction((tx) => {
-    tx.update(roleAssignments).set({ active: false }).where(eq(roleAssignments.id, assignmentId)).run();
+    tx.update(roleAssignments).set({ active: false, endedAt: now }).where(eq(roleAssignments.id, assignmentId)).run();
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'assignment.end',
