@@ -3,6 +3,7 @@ import { fieldworkEn } from './modules/fieldwork.en';
 import { performanceEn } from './modules/performance.en';
 import { workEn } from './modules/work.en';
 import { superviseEn } from './modules/supervise.en';
+import { subsidyEn } from './modules/subsidy.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -613,4 +614,5 @@ export const en: Record<MessageKey, string> = {
   ...performanceEn,
   ...workEn,
   ...superviseEn,
+  ...subsidyEn,
 };

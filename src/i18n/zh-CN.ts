@@ -2,6 +2,7 @@ import { fieldworkZh } from './modules/fieldwork.zh-CN';
 import { performanceZh } from './modules/performance.zh-CN';
 import { workZh } from './modules/work.zh-CN';
 import { superviseZh } from './modules/supervise.zh-CN';
+import { subsidyZh } from './modules/subsidy.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -613,6 +614,7 @@ export const zhCN = {
   ...performanceZh,
   ...workZh,
   ...superviseZh,
+  ...subsidyZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
