@@ -186,6 +186,32 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
     if ((ratings.get(k)?.year ?? 0) < y) ratings.set(k, { rating: r.rating, year: y });
   }
 
+  // everything per village path, so each person is a lookup (a county has hundreds of villages)
+  type Agg = { due: number; met: number; open: number; current: number; missing: number; late: number };
+  const byPath = new Map<string, Agg>();
+  const at = (path: string): Agg => {
+    let a = byPath.get(path);
+    if (!a) byPath.set(path, (a = { due: 0, met: 0, open: 0, current: 0, missing: 0, late: 0 }));
+    return a;
+  };
+  for (const c of perCase) {
+    const a = at(c.path);
+    a.due += c.due;
+    a.met += c.met;
+    if (c.open) a.open++;
+    if (c.current) a.current++;
+  }
+  for (const path of missing) at(path).missing++;
+  for (const path of late) at(path).late++;
+  const add = (x: Agg, y: Agg) => {
+    x.due += y.due;
+    x.met += y.met;
+    x.open += y.open;
+    x.current += y.current;
+    x.missing += y.missing;
+    x.late += y.late;
+  };
+
   const out: LineDraft[] = [];
   for (const p of people) {
     const role = p.role as 'director' | 'supervisor';
@@ -197,14 +223,15 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
     const toDay = p.endedAt !== null && dayOf(p.endedAt) < end ? dayOf(p.endedAt) : end;
     const daysInPost = Math.max(0, Math.round((Date.parse(`${toDay}T00:00:00Z`) - Date.parse(`${fromDay}T00:00:00Z`)) / DAY) + 1);
 
-    const mine = perCase.filter((c) => within(c.path));
-    const due = mine.reduce((s, c) => s + c.due, 0);
-    const met = mine.reduce((s, c) => s + c.met, 0);
-    const open = mine.filter((c) => c.open);
-    const current = open.filter((c) => c.current).length;
+    // a director's village is one key; a supervisor's township sums the villages under it
+    const agg = { due: 0, met: 0, open: 0, current: 0, missing: 0, late: 0 };
+    if (byPath.has(p.regionPath)) add(agg, byPath.get(p.regionPath)!);
+    else if (role === 'supervisor') for (const [path, a] of byPath) if (within(path)) add(agg, a);
+    const { due, met, current } = agg;
+    const open = { length: agg.open };
     const overdue = overdueTraining.get(p.userId);
-    const unreported = missing.filter(within).length;
-    const lateReports = late.filter(within).length;
+    const unreported = agg.missing;
+    const lateReports = agg.late;
     const vMin = rules.criteria.visits.min;
     const iMin = rules.criteria.infoUpdates.min;
 
