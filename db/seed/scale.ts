@@ -91,8 +91,27 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const CST = 8 * HOUR;
 /** epoch ms of `hours` after midnight, China time, of `day` */
-const at = (day: string, hours: number) => Date.parse(`${day}T00:00:00Z`) - CST + hours * HOUR;
+const at = (day: string, hours: number) => dayNum(day) * DAY - CST + hours * HOUR;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
+/** days since the epoch ↔ 'YYYY-MM-DD' (memoised: the hot loop works on numbers) */
+const dayNumCache = new Map<string, number>();
+const dayNum = (day: string) => {
+  let n = dayNumCache.get(day);
+  if (n === undefined) {
+    n = Math.round(Date.parse(`${day}T00:00:00Z`) / DAY);
+    dayNumCache.set(day, n);
+  }
+  return n;
+};
+const dayStrCache = new Map<number, string>();
+const dayStr = (n: number) => {
+  let s = dayStrCache.get(n);
+  if (s === undefined) {
+    s = new Date(n * DAY).toISOString().slice(0, 10);
+    dayStrCache.set(n, s);
+  }
+  return s;
+};
 
 function defaultNorms(): VisitNorms {
   const d = loadPolicyDefaults('content').find((p) => p.kind === VISIT_NORMS_KIND);
@@ -145,12 +164,15 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
   const existing = sqlite.prepare('select count(*) as n from regions').get() as { n: number };
   if (existing.n > 0) throw new Error('the database already has regions: the scale seed only fills a fresh database');
 
-  const rng = createRng(opts.seed ?? 20261);
+  // two streams: the tree (same for a seed whatever the day) and the field work (also depends on the day)
+  const tree = createRng(opts.seed ?? 20261);
+  const rng = createRng(((opts.seed ?? 20261) * 7919 + 17) >>> 0);
   const now = opts.now ?? Date.now();
   const today = dayOf(now);
   const months = opts.months ?? 12;
   const start = addDays(today, -Math.round(months * 30.44));
   const pending = addDays(today, -14);
+  const startN = dayNum(start);
   const norms = opts.norms ?? defaultNorms();
   const vacantShare = opts.vacantShare ?? 0.025;
   const hash = await hashPassword(opts.password ?? SCALE_PASSWORD);
@@ -219,10 +241,10 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
   const plan: { provinces: { cities: { counties: number }[] }[] } = { provinces: [] };
   let totalCounties = 0;
   for (let p = 0; p < shape.provinces; p++) {
-    const nc = shape.cities(rng, p);
+    const nc = shape.cities(tree, p);
     const cities: { counties: number }[] = [];
     for (let c = 0; c < nc; c++) {
-      const n = shape.counties(rng, c);
+      const n = shape.counties(tree, c);
       cities.push({ counties: n });
       totalCounties += n;
     }
@@ -242,12 +264,12 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
     const countyTx = sqlite.transaction((cp: CountyPlan, city: { id: number; path: string; fullName: string }) => {
       const county = newRegion(`县${pad(cp.p + 1, 2)}${pad(cp.c + 1, 2)}${pad(cp.k + 1, 2)}`, 3, city);
       official(`干部${pad(cp.p + 1, 2)}${pad(cp.c + 1, 2)}${pad(cp.k + 1, 2)}`, county);
-      const nt = shape.townships(rng);
+      const nt = shape.townships(tree);
       for (let t = 0; t < nt; t++) {
         const tCode = `${pad(cp.p + 1, 2)}${pad(cp.c + 1, 2)}${pad(cp.k + 1, 2)}${pad(t + 1, 3)}`;
         const town = newRegion(`镇${tCode}`, 4, county);
         // one supervisor per township, a second in about one in five
-        const supervisors = rng.next() < 0.2 ? 2 : 1;
+        const supervisors = tree.next() < 0.2 ? 2 : 1;
         let firstSupervisor = 0;
         for (let s = 0; s < supervisors; s++) {
           const u = newUser(`督导${tCode}${s + 1}`);
@@ -255,11 +277,11 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
           insRole.run(u, 'supervisor', town.id, town.path, 'done', roleCreated);
           counts.roleAssignments++;
         }
-        const nv = shape.villages(rng);
+        const nv = shape.villages(tree);
         for (let v = 0; v < nv; v++) {
           const vCode = `${tCode}${pad(v + 1, 3)}`;
           const village = newRegion(`村${vCode}`, 5, town);
-          const vacant = rng.next() < vacantShare;
+          const vacant = tree.next() < vacantShare;
           let director = 0;
           if (!vacant) {
             director = newUser(`主任${vCode}`);
@@ -276,7 +298,7 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
             return s.status;
           };
 
-          const nCases = 1 + rng.int(2) + rng.int(2) + rng.int(2) + (rng.next() < 0.2 ? 1 : 0); // 1..5, ≈ 2.7
+          const nCases = 1 + tree.int(2) + tree.int(2) + tree.int(2) + (tree.next() < 0.2 ? 1 : 0); // 1..5, ≈ 2.7
           for (let i = 0; i < nCases; i++) {
             const id = caseId++;
             const category = pickCategory(rng);
@@ -284,23 +306,25 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
             const interval = intervalFor(norms, category, risk);
             // most cases predate the period (their first obligation falls in it); some open during it
             const openedOn =
-              rng.next() < 0.85 ? addDays(start, -rng.int(interval)) : addDays(start, rng.int(Math.max(1, Math.round(months * 30.44) - 20)));
+              rng.next() < 0.85 ? dayStr(startN - rng.int(interval)) : dayStr(startN + rng.int(Math.max(1, Math.round(months * 30.44) - 20)));
             const history = [{ from: openedOn, days: interval }];
             let lastVisit: string | null = null;
             let lastVerified: string | null = null;
             if (director) {
-              let anchor = openedOn;
+              let anchor = dayNum(openedOn);
+              const todayN = dayNum(today);
               for (let guard = 0; guard < 1000; guard++) {
-                const due = addDays(anchor, interval);
-                let day: string;
+                const due = anchor + interval;
+                let dayN: number;
                 if (rng.next() < diligence) {
-                  day = addDays(due, -rng.int(Math.max(1, Math.min(interval - 1, Math.ceil(interval * 0.3)))));
+                  dayN = due - rng.int(Math.max(1, Math.min(interval - 1, Math.ceil(interval * 0.3))));
                 } else {
-                  day = addDays(due, 1 + rng.int(Math.max(1, Math.ceil(interval * 0.6))));
+                  dayN = due + 1 + rng.int(Math.max(1, Math.ceil(interval * 0.6)));
                 }
-                if (day <= anchor) day = addDays(anchor, 1);
-                if (day > today) break;
-                anchor = day;
+                if (dayN <= anchor) dayN = anchor + 1;
+                if (dayN > todayN) break;
+                anchor = dayN;
+                const day = dayStr(dayN);
                 const inPerson = risk === 'high' || rng.next() > 0.12;
                 const adequate = rng.next() > 0.06;
                 const follow = !adequate || rng.next() < 0.15;
@@ -317,7 +341,7 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
                 if (status === 'verified') lastVerified = day;
               }
               if (rng.next() < 0.3) {
-                const day = addDays(start, rng.int(Math.max(1, Math.round(months * 30.44))));
+                const day = dayStr(startN + rng.int(Math.max(1, Math.round(months * 30.44))));
                 if (day >= openedOn && day <= today) entry('info_update', id, day, JSON.stringify({ note: rng.pick(NOTES) }));
               }
             }
@@ -347,7 +371,7 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
           if (director) {
             for (let m = 0; m < months; m++) {
               if (rng.next() < 0.28) {
-                const day = addDays(start, Math.round(m * 30.44) + rng.int(30));
+                const day = dayStr(startN + Math.round(m * 30.44) + rng.int(30));
                 if (day > today) continue;
                 entry('outreach', null, day, JSON.stringify({ place: rng.pick(PLACES), topic: rng.pick(TOPICS), attendance: 10 + rng.int(60) }));
               }
