@@ -130,6 +130,12 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
   });
   seedDemoLearning(db, now);
   seedDemoSkills(db, now, { caregiver: DEMO_ACCOUNTS.caregiver, cityTrainer: DEMO_ACCOUNTS.shiyanTrainer });
+  // the demo's village and township staff have been in post for two years (their subsidy months and
+  // ratings cover the past), except 李春燕, appointed five weeks ago (待上岗)
+  db.$client
+    .prepare(`update role_assignments set created_at = ? where role in ('director', 'supervisor') and user_id <> (select id from users where phone = ?)`)
+    .run(now - 730 * 86_400_000, DEMO_ACCOUNTS.zhushanDirector);
+  db.$client.prepare(`update role_assignments set created_at = ? where user_id = (select id from users where phone = ?)`).run(now - 35 * 86_400_000, DEMO_ACCOUNTS.zhushanDirector);
   summary.fieldwork = seedDemoFieldwork(db, now);
   if (summary.fieldwork) seedDemoRatings(db, now);
   summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;

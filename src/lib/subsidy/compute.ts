@@ -119,15 +119,20 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
     .all();
   const visitDays = new Map<number, string[]>();
   const lastInfo = new Map<number, string>();
+  const lastBatch = new Map<string, string>();
   if (caseRows.length > 0) {
     // only visits that can matter: from the longest interval before the month (a year is plenty)
     const from = addDays(start, -400);
     for (const v of db
-      .select({ caseId: workEntries.caseId, day: workEntries.day, type: workEntries.type })
+      .select({ caseId: workEntries.caseId, day: workEntries.day, type: workEntries.type, path: workEntries.regionPath })
       .from(workEntries)
       .where(and(withinSql(workEntries.regionPath, countyPath), inArray(workEntries.type, ['visit', 'info_update']), eq(workEntries.status, 'verified'), gte(workEntries.day, from), lte(workEntries.day, asOf)))
       .all()) {
-      if (v.caseId === null) continue;
+      if (v.caseId === null) {
+        // an update of the village's records as a whole (批量更新) covers every case of the village
+        if (v.type === 'info_update' && (lastBatch.get(v.path) ?? '') < v.day) lastBatch.set(v.path, v.day);
+        continue;
+      }
       if (v.type === 'visit') {
         const list = visitDays.get(v.caseId);
         if (list) list.push(v.day);
@@ -142,7 +147,7 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
     const v = countInPeriod({ openedOn: c.openedOn, closedOn: c.closedOn, intervalHistory: c.intervalHistory }, visitDays.get(c.id) ?? [], start, end, asOf);
     const open = c.openedOn <= asOf && (c.closedOn === null || c.closedOn > asOf);
     // a case opened within the window counts as recorded (its record was made when it was opened)
-    const current = open && (c.openedOn >= infoCutoff || (lastInfo.get(c.id) ?? '') >= infoCutoff);
+    const current = open && (c.openedOn >= infoCutoff || (lastInfo.get(c.id) ?? '') >= infoCutoff || (lastBatch.get(c.regionPath) ?? '') >= infoCutoff);
     return { path: c.regionPath, due: v.due, met: v.met, open, current };
   });
 
