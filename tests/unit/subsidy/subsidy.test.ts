@@ -113,6 +113,17 @@ describe('eligibility', () => {
     expect(l!.amountFen).toBe(5000);
   });
 
+  it('information updates: a case opened long ago needs an update of its own or of the whole village', () => {
+    const c = createCase(db, director, { code: 'S-OLD', category: 'left_behind', guardianSituation: 'entrusted', risk: 'low', openedOn: '2025-12-01', note: '' }, at('2026-01-10'));
+    const info = () => computeCountyMonth(db, w.zhushan.path, '2026-05', rules(), '2026-06-10')[0]!.criteria.find((x) => x.key === 'infoUpdates')!;
+    expect(info()).toMatchObject({ met: false, text: '跟进中的 1 个个案中，0 个在 90 天内更新过信息系统（0%，低于 90%）' });
+    const batch = submitEntry(db, director, { type: 'info_update', clientId: 'info-batch-0001', day: '2026-05-10', caseId: null, note: '批量更新本村儿童信息' }, at('2026-05-10', 18)).entry;
+    expect(info().met).toBe(false); // not verified yet
+    verifyEntries(db, supervisor, [batch.id], at('2026-05-11'));
+    expect(info()).toMatchObject({ met: true, text: '跟进中的 1 个个案中，1 个在 90 天内更新过信息系统（100%，达到 90%）' });
+    void c;
+  });
+
   it('uses the policy version in force for the month: a county override from June', () => {
     story();
     const body = { ...(getPolicyInForce(db, 'subsidy', w.zhushan.path, '2026-05-31')!.body as Record<string, unknown>) };
