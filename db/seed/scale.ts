@@ -34,13 +34,13 @@ type Rng = ReturnType<typeof createRng>;
 const between = (rng: Rng, lo: number, hi: number) => lo + rng.int(hi - lo + 1);
 
 const SHAPES: Record<ScaleName, Shape> = {
-  // ≈ 31 provinces, ~340 cities, ~2,900 counties, ~40,000 townships, ~660,000 villages
+  // ≈ 31 provinces, ~340 cities, ~2,800 counties, ~40,000 townships, ~670,000 villages
   national: {
     provinces: 31,
     cities: (rng) => between(rng, 8, 14),
-    counties: (rng) => between(rng, 6, 11),
-    townships: (rng) => between(rng, 10, 18),
-    villages: (rng) => between(rng, 12, 21),
+    counties: (rng) => 6 + rng.int(5) + (rng.next() < 0.25 ? 1 : 0),
+    townships: (rng) => between(rng, 11, 17),
+    villages: (rng) => between(rng, 12, 22),
   },
   // Hubei-like: 17 cities, 103 counties, ~1,500 townships, ~29,000 villages
   province: {
@@ -48,7 +48,7 @@ const SHAPES: Record<ScaleName, Shape> = {
     cities: () => 17,
     counties: (_rng, city) => (city < 1 ? 7 : 6),
     townships: (rng) => between(rng, 11, 18),
-    villages: (rng) => between(rng, 15, 24),
+    villages: (rng) => between(rng, 15, 23),
   },
   // unit tests: 2 counties, 6 townships, ~30 villages
   tiny: {
