@@ -4,6 +4,7 @@ import { performanceEn } from './modules/performance.en';
 import { workEn } from './modules/work.en';
 import { superviseEn } from './modules/supervise.en';
 import { subsidyEn } from './modules/subsidy.en';
+import { subsidyuiEn } from './modules/subsidyui.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -615,4 +616,5 @@ export const en: Record<MessageKey, string> = {
   ...workEn,
   ...superviseEn,
   ...subsidyEn,
+  ...subsidyuiEn,
 };

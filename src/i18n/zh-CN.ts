@@ -3,6 +3,7 @@ import { performanceZh } from './modules/performance.zh-CN';
 import { workZh } from './modules/work.zh-CN';
 import { superviseZh } from './modules/supervise.zh-CN';
 import { subsidyZh } from './modules/subsidy.zh-CN';
+import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -615,6 +616,7 @@ export const zhCN = {
   ...workZh,
   ...superviseZh,
   ...subsidyZh,
+  ...subsidyuiZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
