@@ -15,9 +15,9 @@ import { ACCOUNTS, signIn, expectNoSeriousA11yViolations, expectNoHorizontalScro
  */
 const DB_FILE = 'tmp/e2e/tonghu.db';
 const SUPERVISOR_CHENGGUAN = '13900000004';
-const shot = async (page: Page, name: string) => {
+const shot = async (page: Page, name: string, fullPage = true) => {
   mkdirSync('tests/e2e/screenshots', { recursive: true });
-  await page.screenshot({ path: screenshotPath(name), fullPage: true });
+  await page.screenshot({ path: screenshotPath(name), fullPage });
 };
 const check = async (page: Page) => {
   await expectNoSeriousA11yViolations(page);
@@ -84,8 +84,11 @@ test('a county month is computed, reviewed by the townships, approved and export
   await expect(page.locator('#run-status')).toHaveText('草稿');
   await expect(page.locator('main')).toContainText('示例默认标准，非正式公布标准');
   await expect(page.locator('main')).toContainText('补贴规则版本 1.0.0');
+  // the county list is folded by township; open the first
+  await page.locator('details.so-township summary').first().click();
   await expect(page.locator('.so-line').first()).toBeVisible();
   await check(page);
+  await shot(page, 'subsidy-run-draft');
 
   // — submitted; approval waits for the townships
   await Promise.all([page.waitForURL(/done=submitted/), page.getByRole('button', { name: '提交乡镇审核' }).click()]);
@@ -117,6 +120,7 @@ test('a county month is computed, reviewed by the townships, approved and export
   await expect(page.locator('#locked')).toContainText('审批锁定');
   await check(page);
   await shot(page, 'subsidy-run');
+  await shot(page, 'subsidy-run-top', false);
   const totalFen = Math.round(Number((await page.locator('#run-total').innerText()).trim()) * 100);
 
   // — the payment list
