@@ -5,6 +5,7 @@ import { workEn } from './modules/work.en';
 import { superviseEn } from './modules/supervise.en';
 import { subsidyEn } from './modules/subsidy.en';
 import { subsidydirEn } from './modules/subsidydir.en';
+import { subsidyuiEn } from './modules/subsidyui.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -617,4 +618,5 @@ export const en: Record<MessageKey, string> = {
   ...superviseEn,
   ...subsidyEn,
   ...subsidydirEn,
+  ...subsidyuiEn,
 };

@@ -4,6 +4,7 @@ import { workZh } from './modules/work.zh-CN';
 import { superviseZh } from './modules/supervise.zh-CN';
 import { subsidyZh } from './modules/subsidy.zh-CN';
 import { subsidydirZh } from './modules/subsidydir.zh-CN';
+import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -617,6 +618,7 @@ export const zhCN = {
   ...superviseZh,
   ...subsidyZh,
   ...subsidydirZh,
+  ...subsidyuiZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
