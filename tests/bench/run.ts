@@ -13,7 +13,7 @@
  * BenchContext (base URL, database file, sign-in, raw fetch, load helper) and returns one or more Sections.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -805,7 +805,36 @@ const fieldWork: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, quizSubmissions];
+// ---------------------------------------------------------------------------------------------
+// The subsidy month of the whole nation (issue 7), in its own process on the scale database
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs tests/bench/national.ts (which generates tmp/scale-national.db once: ~6 min and ~9 GB, reused
+ * afterwards) and reports its figures. `--skip-national` leaves it out; `--national-scale province` runs
+ * the provincial one instead.
+ */
+const nationalSubsidy: Scenario = {
+  name: 'national subsidy month',
+  async run() {
+    const i = process.argv.indexOf('--national-scale');
+    const scale = i > 0 ? process.argv[i + 1]! : 'national';
+    const r = spawnSync('npx', ['tsx', 'tests/bench/national.ts', '--scale', scale], { cwd: ROOT, stdio: 'inherit' });
+    const failures: string[] = [];
+    if (r.status !== 0) failures.push(`tests/bench/national.ts exited with ${r.status}`);
+    let row: Row = {};
+    try {
+      const j = JSON.parse(readFileSync(join(RESULTS_DIR, `national-${scale}.json`), 'utf8'));
+      row = { scale, counties: j.counties, workers: j.workers, entries: j.entries, 'compute s': j.computeS, 'p50 ms/county': j.perCountyMs.p50, 'p99 ms/county': j.perCountyMs.p99, 'peak RSS MB': j.peakRssMB, 'target s': j.targetS };
+      if (j.computeS > j.targetS) failures.push(`the month took ${j.computeS} s, over the ${j.targetS} s target`);
+    } catch (e) {
+      failures.push(`no results from tests/bench/national.ts: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { id: 'national-subsidy', title: `Subsidy month for every county (${scale} scale seed)`, columns: ['scale', 'counties', 'workers', 'entries', 'compute s', 'p50 ms/county', 'p99 ms/county', 'peak RSS MB', 'target s'], rows: [row], failures };
+  },
+};
+
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, quizSubmissions, nationalSubsidy];
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -945,7 +974,8 @@ async function main(): Promise<number> {
     // `npm run bench -- --only "field work"` runs the scenarios whose name contains the text
     const oi = process.argv.indexOf('--only');
     const only = oi > 0 ? process.argv[oi + 1] : undefined;
-    for (const sc of SCENARIOS.filter((x) => !only || x.name.includes(only))) {
+    const skipNational = process.argv.includes('--skip-national');
+    for (const sc of SCENARIOS.filter((x) => (!only || x.name.includes(only)) && !(skipNational && x === nationalSubsidy))) {
       console.log(`[bench] ${sc.name}…`);
       const out = await sc.run(ctx);
       sections.push(...(Array.isArray(out) ? out : [out]));
