@@ -29,9 +29,17 @@ export function openDb(file: string): Db {
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('busy_timeout = 15000');
   sqlite.pragma('synchronous = NORMAL');
-  return drizzle(sqlite, { schema }) as Db;
+  const db = drizzle(sqlite, { schema }) as Db;
+  // Write transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes
+  // fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, which busy_timeout cannot wait out)
+  // when another connection — the jobs, a script, a second process — committed in between. Taking the
+  // write lock first makes it wait its turn instead.
+  const session = (db as unknown as { session: { transaction: (t: unknown, c?: { behavior?: string }) => unknown } }).session;
+  const begin = session.transaction.bind(session);
+  session.transaction = (t, c = {}) => begin(t, { behavior: 'immediate', ...c });
+  return db;
 }
 
 /** Applies committed migrations. Called explicitly before the server listens, never lazily. */
