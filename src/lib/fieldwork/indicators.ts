@@ -77,8 +77,9 @@ const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 const share = (num: number, den: number) => (den > 0 ? round4(num / den) : null);
 
 /** Active directors and supervisors whose assignment lies in a scope (one row per person and role). */
-export function listRatedPeople(db: Db, scopePath: string): PersonRow[] {
-  const rows = db
+/** A rated person's assignment with their name and region (shared by the list and the one-person lookup). */
+function selectPeople(db: Db) {
+  return db
     .select({
       userId: roleAssignments.userId,
       role: roleAssignments.role,
@@ -90,7 +91,11 @@ export function listRatedPeople(db: Db, scopePath: string): PersonRow[] {
     })
     .from(roleAssignments)
     .innerJoin(users, eq(users.id, roleAssignments.userId))
-    .innerJoin(regions, eq(regions.id, roleAssignments.regionId))
+    .innerJoin(regions, eq(regions.id, roleAssignments.regionId));
+}
+
+export function listRatedPeople(db: Db, scopePath: string): PersonRow[] {
+  const rows = selectPeople(db)
     .where(and(inArray(roleAssignments.role, [...RATED_ROLES]), eq(roleAssignments.active, true), eq(users.active, true), withinSql(roleAssignments.regionPath, scopePath)))
     .orderBy(asc(roleAssignments.id))
     .all();
@@ -107,19 +112,7 @@ export function listRatedPeople(db: Db, scopePath: string): PersonRow[] {
 
 /** The person's active director or supervisor assignment (the first one), or null. */
 export function getRatedPerson(db: Db, userId: number, role: RatedRole): PersonRow | null {
-  const r = db
-    .select({
-      userId: roleAssignments.userId,
-      role: roleAssignments.role,
-      regionId: roleAssignments.regionId,
-      regionPath: roleAssignments.regionPath,
-      name: users.name,
-      regionName: regions.name,
-      regionFullName: regions.fullName,
-    })
-    .from(roleAssignments)
-    .innerJoin(users, eq(users.id, roleAssignments.userId))
-    .innerJoin(regions, eq(regions.id, roleAssignments.regionId))
+  const r = selectPeople(db)
     .where(and(eq(roleAssignments.userId, userId), eq(roleAssignments.role, role), eq(roleAssignments.active, true)))
     .orderBy(asc(roleAssignments.id))
     .get();
