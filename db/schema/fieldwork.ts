@@ -98,7 +98,8 @@ export const workEntries = sqliteTable(
     index('work_entries_path_status_idx').on(t.regionPath, t.status, t.submittedAt),
     index('work_entries_case_idx').on(t.caseId, t.type, t.day),
     index('work_entries_user_idx').on(t.userId, t.day),
-    index('work_entries_path_type_day_idx').on(t.regionPath, t.type, t.day),
+    // covering for the subsidy's county read (verified visits and updates of a county over a year): no row lookups
+    index('work_entries_path_type_day_idx').on(t.regionPath, t.type, t.day, t.status, t.caseId),
     index('work_entries_flag_idx').on(t.flagged, t.escalatedAt, t.reportDueAt),
   ],
 );

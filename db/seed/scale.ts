@@ -367,6 +367,16 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
             );
             counts.cases++;
           }
+          // 信息系统更新 of the village's records as a whole (批量更新, covering every case of the village):
+          // a diligent director every 45–90 days, a patchy one at longer gaps
+          if (director) {
+            const todayN = dayNum(today);
+            for (let n = startN - rng.int(60); ; ) {
+              n += rng.next() < diligence ? 45 + rng.int(46) : 91 + rng.int(60);
+              if (n > todayN) break;
+              if (n >= startN) entry('info_update', null, dayStr(n), JSON.stringify({ note: '批量更新本村儿童信息' }));
+            }
+          }
           // 政策宣讲: about one a quarter
           if (director) {
             for (let m = 0; m < months; m++) {

@@ -68,6 +68,7 @@ async function main() {
   let eligible = 0;
   let totalFen = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const c of counties) {
     const s = performance.now();
     const rules = subsidyRulesFor(db, c.path, monthBounds(month).end);
@@ -82,6 +83,9 @@ async function main() {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
   const computeS = (performance.now() - t0) / 1000;
+  // CPU time of the computation: what it costs regardless of other load on the machine
+  const cpu = process.cpuUsage(cpu0);
+  const computeCpuS = (cpu.user + cpu.system) / 1e6;
   per.sort((a, b) => a - b);
   const q = (p: number) => per[Math.min(per.length - 1, Math.floor(p * per.length))] ?? 0;
 
@@ -109,6 +113,7 @@ async function main() {
     entries: entries.n,
     generatedS,
     computeS: Math.round(computeS * 10) / 10,
+    computeCpuS: Math.round(computeCpuS * 10) / 10,
     perCountyMs: { p50: Math.round(q(0.5)), p99: Math.round(q(0.99)), max: Math.round(per[per.length - 1] ?? 0) },
     storeS: storeS === null ? null : Math.round(storeS * 10) / 10,
     peakRssMB: Math.round(peakRss / 1048576),
