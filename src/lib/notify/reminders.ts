@@ -1,0 +1,151 @@
+import { and, eq, gte, isNull, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { enrollments, learningAssignments, curricula, courses, roleAssignments, users, examWindows, certificates, cases } from '../../../db/schema/index';
+import type { Role } from '../../../db/schema/auth';
+import { withinSql } from '../org/scope';
+import { addDays, dayNumber, dayOf } from '../time';
+import { addNotice, addNotices } from './notices';
+import { MAX_LEAD_DAYS, rulesCache, type NotifyRules } from './rules';
+
+type Tx = Pick<Db, 'select' | 'insert'>;
+
+/**
+ * The reminders job: derives notices from what is stored (due dates, exam windows, certificate expiry,
+ * visit schedules). Every notice carries a dedupe key naming the thing, the rule and the date it is about,
+ * so running the job twice (or from two processes) sends nothing twice, and a changed due date re-arms it.
+ */
+export interface ReminderResult {
+  assignmentsDue: number;
+  assignmentsOverdue: number;
+  examsOpened: number;
+  certificatesExpiring: number;
+  visitsDue: number;
+  visitsOverdue: number;
+}
+
+/** The reminder threshold a due date falls under: the nearest of the lead days not below days left. */
+export function dueThreshold(daysLeft: number, leadDays: readonly number[]): number | null {
+  const t = [...leadDays].sort((a, b) => a - b).find((d) => d >= daysLeft);
+  return daysLeft >= 0 && t !== undefined ? t : null;
+}
+
+export function runReminders(db: Db, now = Date.now()): ReminderResult {
+  const today = dayOf(now);
+  const rulesOf = rulesCache(db, today);
+  const r: ReminderResult = { assignmentsDue: 0, assignmentsOverdue: 0, examsOpened: 0, certificatesExpiring: 0, visitsDue: 0, visitsOverdue: 0 };
+  const lo = addDays(today, -MAX_LEAD_DAYS);
+  const hi = addDays(today, MAX_LEAD_DAYS);
+  const todayN = dayNumber(today);
+
+  // learning assignments: due soon, overdue (only while the person still holds the role)
+  const open = db
+    .select({ id: enrollments.id, userId: enrollments.userId, dueDate: enrollments.dueDate, regionPath: enrollments.regionPath, curriculum: curricula.title, course: courses.title })
+    .from(enrollments)
+    .innerJoin(learningAssignments, eq(learningAssignments.id, enrollments.assignmentId))
+    .innerJoin(roleAssignments, eq(roleAssignments.id, enrollments.roleAssignmentId))
+    .innerJoin(users, eq(users.id, enrollments.userId))
+    .leftJoin(curricula, eq(curricula.id, learningAssignments.curriculumId))
+    .leftJoin(courses, eq(courses.id, learningAssignments.courseId))
+    .where(and(gte(enrollments.dueDate, lo), lte(enrollments.dueDate, hi), isNull(enrollments.completedAt), eq(learningAssignments.active, true), eq(roleAssignments.active, true), eq(users.active, true)))
+    .all();
+
+  const expiring = db
+    .select({ id: certificates.id, userId: certificates.userId, title: certificates.title, expiresOn: certificates.expiresOn, regionPath: certificates.regionPath })
+    .from(certificates)
+    .innerJoin(users, eq(users.id, certificates.userId))
+    .where(and(eq(certificates.status, 'valid'), gte(certificates.expiresOn, today), lte(certificates.expiresOn, hi), eq(users.active, true)))
+    .all();
+
+  // visits: open cases due within the lead days or overdue; the village's directors are told
+  const visits = db
+    .select({ id: cases.id, code: cases.code, nextDueDay: cases.nextDueDay, regionPath: cases.regionPath })
+    .from(cases)
+    .where(and(eq(cases.status, 'active'), gte(cases.nextDueDay, lo), lte(cases.nextDueDay, hi)))
+    .all();
+
+  db.transaction((tx) => {
+    for (const e of open) {
+      const rules = rulesOf(e.regionPath);
+      if (!rules) continue;
+      const title = e.curriculum ?? e.course ?? '学习任务';
+      const left = dayNumber(e.dueDate) - todayN;
+      if (left < 0) {
+        if (-left > rules.overdueLookbackDays) continue;
+        if (addNotice(tx, { userId: e.userId, category: 'assignment', kind: 'learning.overdue', title: `学习任务已逾期：${title}`, body: `截止日期 ${e.dueDate} 已过，请尽快完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:overdue:${e.dueDate}`, at: now }) !== null) r.assignmentsOverdue++;
+        continue;
+      }
+      const t = dueThreshold(left, rules.assignmentDueDays);
+      if (t === null) continue;
+      const when = left === 0 ? '今天到期' : `还有 ${left} 天到期（${e.dueDate}）`;
+      if (addNotice(tx, { userId: e.userId, category: 'assignment', kind: 'learning.due', title: `学习任务${left === 0 ? '今天' : `${left} 天后`}到期：${title}`, body: `${when}，请按时完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:due${t}:${e.dueDate}`, at: now }) !== null) r.assignmentsDue++;
+    }
+    r.examsOpened = notifyExamsOpeningTx(tx, now);
+    for (const c of expiring) {
+      const rules = rulesOf(c.regionPath);
+      if (!rules || dayNumber(c.expiresOn!) - todayN > rules.certificateExpiryDays) continue;
+      if (addNotice(tx, { userId: c.userId, category: 'certificate', kind: 'certificate.expiring', title: `证书即将到期：${c.title}`, body: `证书将于 ${c.expiresOn} 到期，请在到期前完成复训、重新取得证书。`, link: '/learn/certificates', dedupeKey: `cert:${c.id}:expiring:${c.expiresOn}`, at: now }) !== null) r.certificatesExpiring++;
+    }
+    const directorsAt = new Map<string, number[]>();
+    for (const c of visits) {
+      const rules = rulesOf(c.regionPath);
+      if (!rules || !c.nextDueDay) continue;
+      const left = dayNumber(c.nextDueDay) - todayN;
+      if (left > rules.visitDueDays || -left > rules.overdueLookbackDays) continue;
+      if (!directorsAt.has(c.regionPath)) directorsAt.set(c.regionPath, holders(tx, c.regionPath, 'director'));
+      const to = directorsAt.get(c.regionPath)!;
+      if (left < 0) {
+        r.visitsOverdue += addNotices(tx, to, { category: 'visit', kind: 'visit.overdue', title: `走访已逾期：个案 ${c.code}`, body: `应于 ${c.nextDueDay} 前走访，已逾期 ${-left} 天，请尽快入户走访并记录。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:overdue:${c.nextDueDay}`, at: now });
+      } else {
+        r.visitsDue += addNotices(tx, to, { category: 'visit', kind: 'visit.due', title: `走访${left === 0 ? '今天' : `${left} 天后`}到期：个案 ${c.code}`, body: `请在 ${c.nextDueDay} 前完成走访。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:due:${c.nextDueDay}`, at: now });
+      }
+    }
+  });
+  return r;
+}
+
+/** Exam windows open now: everyone in the cohort, including people who joined it after it opened. */
+function notifyExamsOpeningTx(tx: Tx, now: number): number {
+  const exams = tx
+    .select()
+    .from(examWindows)
+    .where(and(lte(examWindows.opensAt, now), sql`${examWindows.closesAt} > ${now}`, isNull(examWindows.releasedAt)))
+    .all();
+  let n = 0;
+  for (const x of exams) n += notifyExamOpened(tx, x, now);
+  return n;
+}
+
+/** The every-few-minutes part of the job: exam windows that opened since the last run. */
+export function notifyExamsOpening(db: Db, now = Date.now()): number {
+  return db.transaction((tx) => notifyExamsOpeningTx(tx, now));
+}
+
+/** Active holders of a role at exactly this region. */
+function holders(tx: Tx, regionPath: string, role: Role): number[] {
+  return tx
+    .select({ userId: roleAssignments.userId })
+    .from(roleAssignments)
+    .innerJoin(users, eq(users.id, roleAssignments.userId))
+    .where(and(eq(roleAssignments.regionPath, regionPath), eq(roleAssignments.role, role), eq(roleAssignments.active, true), eq(users.active, true)))
+    .all()
+    .map((x) => x.userId);
+}
+
+/**
+ * Tells an exam window's cohort (role + region) that it is open; once per person and window. Called when
+ * a trainer opens a window that is already open, and by the job for windows that open later.
+ */
+export function notifyExamOpened(tx: Tx, exam: typeof examWindows.$inferSelect, now: number): number {
+  if (exam.opensAt > now || exam.closesAt <= now) return 0;
+  const members = tx
+    .select({ userId: roleAssignments.userId })
+    .from(roleAssignments)
+    .innerJoin(users, eq(users.id, roleAssignments.userId))
+    .where(and(eq(roleAssignments.role, exam.role), eq(roleAssignments.active, true), eq(users.active, true), withinSql(roleAssignments.regionPath, exam.regionPath)))
+    .all()
+    .map((x) => x.userId);
+  const closes = new Date(exam.closesAt + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+  return addNotices(tx, members, { category: 'exam', kind: 'exam.opened', title: `考试已开放：${exam.title}`, body: `请在 ${closes} 前参加考试，限时 ${exam.durationMinutes} 分钟，${exam.passMark} 分及格。`, link: `/learn/exams/${exam.id}`, dedupeKey: `exam:${exam.id}:open`, createdBy: exam.createdBy, at: now });
+}
+
+export type { NotifyRules };
