@@ -12,8 +12,8 @@ const linkField = z
 export const cohortNoticeSchema = z.object({
   role: z.enum(ROLES, { errorMap: () => ({ message: msg('v.choose') }) }),
   regionId: z.coerce.number({ invalid_type_error: msg('v.choose') }).int().positive(msg('v.choose')),
-  title: requiredText(40),
-  body: requiredText(500),
+  subject: requiredText(40),
+  message: requiredText(500),
   link: linkField,
 });
 export type CohortNoticeForm = z.infer<typeof cohortNoticeSchema>;
