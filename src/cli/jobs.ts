@@ -19,7 +19,7 @@ async function main() {
     const r = runJobsOnce(db);
     log(`定时任务完成：强制报告逾期升级 ${r.escalated} 条，调整走访间隔 ${r.reintervalled} 个个案；提醒：${reminderSummary(r.reminders)}`);
   }
-  log(smsSummary(await dispatchSms(db, smsProvider(console.log))));
+  log(smsSummary(await dispatchSms(db, smsProvider(log))));
   db.$client.close();
 }
 

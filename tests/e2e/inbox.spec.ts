@@ -64,7 +64,8 @@ test('a supervisor notifies one village; its director sees the unread count, mar
   const p = pickPeople();
   const subject = `走访培训通知 ${Date.now() % 100000}`;
 
-  const sv = await browser.newPage();
+  const svContext = await browser.newContext();
+  const sv = await svContext.newPage();
   await signIn(sv, ACCOUNTS.supervisor.phone);
   await sv.goto(`/inbox/send?pick=${p.villageId}`);
   await expect(sv.locator('main')).toContainText(p.villageName);
@@ -83,9 +84,10 @@ test('a supervisor notifies one village; its director sees the unread count, mar
   await sv.locator('#f-message').fill('不应发出。');
   await sv.getByRole('button', { name: '发送', exact: true }).click();
   await expect(sv.locator('#f-regionId-err')).toHaveText('区划：请选择您管辖范围内的区划。');
-  await sv.close();
+  await svContext.close();
 
-  const d = await browser.newPage();
+  const dContext = await browser.newContext();
+  const d = await dContext.newPage();
   await signIn(d, p.phone);
   const badge = d.locator('header #unread-count');
   await expect(badge).toBeVisible();
@@ -107,5 +109,5 @@ test('a supervisor notifies one village; its director sees the unread count, mar
   // directors send no cohort notices
   await d.goto('/inbox/send');
   await expect(d.locator('h1')).toHaveText('无权访问');
-  await d.close();
+  await dContext.close();
 });

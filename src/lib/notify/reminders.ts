@@ -77,7 +77,7 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
       const t = dueThreshold(left, rules.assignmentDueDays);
       if (t === null) continue;
       const when = left === 0 ? '今天到期' : `还有 ${left} 天到期（${e.dueDate}）`;
-      if (addNotice(tx, { userId: e.userId, category: 'assignment', kind: 'learning.due', title: `学习任务${left === 0 ? '今天' : `${left} 天后`}到期：${title}`, body: `${when}，请按时完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:due${t}:${e.dueDate}`, at: now }) !== null) r.assignmentsDue++;
+      if (addNotice(tx, { userId: e.userId, category: 'assignment', kind: 'learning.due', title: `学习任务${left === 0 ? '今天' : ` ${left} 天后`}到期：${title}`, body: `${when}，请按时完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:due${t}:${e.dueDate}`, at: now }) !== null) r.assignmentsDue++;
     }
     r.examsOpened = notifyExamsOpeningTx(tx, now);
     for (const c of expiring) {
@@ -96,7 +96,7 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
       if (left < 0) {
         r.visitsOverdue += addNotices(tx, to, { category: 'visit', kind: 'visit.overdue', title: `走访已逾期：个案 ${c.code}`, body: `应于 ${c.nextDueDay} 前走访，已逾期 ${-left} 天，请尽快入户走访并记录。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:overdue:${c.nextDueDay}`, at: now });
       } else {
-        r.visitsDue += addNotices(tx, to, { category: 'visit', kind: 'visit.due', title: `走访${left === 0 ? '今天' : `${left} 天后`}到期：个案 ${c.code}`, body: `请在 ${c.nextDueDay} 前完成走访。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:due:${c.nextDueDay}`, at: now });
+        r.visitsDue += addNotices(tx, to, { category: 'visit', kind: 'visit.due', title: `走访${left === 0 ? '今天' : ` ${left} 天后`}到期：个案 ${c.code}`, body: `请在 ${c.nextDueDay} 前完成走访。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:due:${c.nextDueDay}`, at: now });
       }
     }
   });

@@ -31,9 +31,9 @@ export interface SmsProvider {
  */
 export class LogSmsProvider implements SmsProvider {
   readonly name = 'log';
-  constructor(private readonly log: (line: string) => void = (l) => console.log(l)) {}
+  constructor(private readonly log: (line: string) => void = (l) => console.log(`[tonghu] ${l}`)) {}
   async send(msg: SmsMessage): Promise<SmsResult> {
-    this.log(`[tonghu] 短信 → ${maskPhone(msg.to)}：${msg.text}`);
+    this.log(`短信 → ${maskPhone(msg.to)}：${msg.text}`);
     return { ok: true };
   }
 }
