@@ -1,11 +1,11 @@
 import { and, eq, gte, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
-import { enrollments, learningAssignments, curricula, courses, roleAssignments, users, examWindows, certificates, cases } from '../../../db/schema/index';
+import { policies, enrollments, learningAssignments, curricula, courses, roleAssignments, users, examWindows, certificates, cases } from '../../../db/schema/index';
 import type { Role } from '../../../db/schema/auth';
 import { withinSql } from '../org/scope';
 import { addDays, dayNumber, dayOf } from '../time';
 import { addNotice, addNotices } from './notices';
-import { MAX_LEAD_DAYS, rulesCache, type NotifyRules } from './rules';
+import { NOTIFY_KIND, notifyRulesSchema, rulesCache, type NotifyRules } from './rules';
 
 type Tx = Pick<Db, 'select' | 'insert'>;
 
@@ -33,8 +33,9 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
   const today = dayOf(now);
   const rulesOf = rulesCache(db, today);
   const r: ReminderResult = { assignmentsDue: 0, assignmentsOverdue: 0, examsOpened: 0, certificatesExpiring: 0, visitsDue: 0, visitsOverdue: 0 };
-  const lo = addDays(today, -MAX_LEAD_DAYS);
-  const hi = addDays(today, MAX_LEAD_DAYS);
+  // scan only the days some version of the rules can ask about (the widest over all versions)
+  const b = leadBounds(db);
+  const lo = addDays(today, -b.lookback);
   const todayN = dayNumber(today);
 
   // learning assignments: due soon, overdue (only while the person still holds the role)
@@ -46,21 +47,21 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
     .innerJoin(users, eq(users.id, enrollments.userId))
     .leftJoin(curricula, eq(curricula.id, learningAssignments.curriculumId))
     .leftJoin(courses, eq(courses.id, learningAssignments.courseId))
-    .where(and(gte(enrollments.dueDate, lo), lte(enrollments.dueDate, hi), isNull(enrollments.completedAt), eq(learningAssignments.active, true), eq(roleAssignments.active, true), eq(users.active, true)))
+    .where(and(gte(enrollments.dueDate, lo), lte(enrollments.dueDate, addDays(today, b.assignment)), isNull(enrollments.completedAt), eq(learningAssignments.active, true), eq(roleAssignments.active, true), eq(users.active, true)))
     .all();
 
   const expiring = db
     .select({ id: certificates.id, userId: certificates.userId, title: certificates.title, expiresOn: certificates.expiresOn, regionPath: certificates.regionPath })
     .from(certificates)
     .innerJoin(users, eq(users.id, certificates.userId))
-    .where(and(eq(certificates.status, 'valid'), gte(certificates.expiresOn, today), lte(certificates.expiresOn, hi), eq(users.active, true)))
+    .where(and(eq(certificates.status, 'valid'), gte(certificates.expiresOn, today), lte(certificates.expiresOn, addDays(today, b.certificate)), eq(users.active, true)))
     .all();
 
   // visits: open cases due within the lead days or overdue; the village's directors are told
   const visits = db
     .select({ id: cases.id, code: cases.code, nextDueDay: cases.nextDueDay, regionPath: cases.regionPath })
     .from(cases)
-    .where(and(eq(cases.status, 'active'), gte(cases.nextDueDay, lo), lte(cases.nextDueDay, hi)))
+    .where(and(eq(cases.status, 'active'), gte(cases.nextDueDay, lo), lte(cases.nextDueDay, addDays(today, b.visit))))
     .all();
 
   db.transaction((tx) => {
@@ -101,6 +102,20 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
     }
   });
   return r;
+}
+
+/** The widest lead and look-back days over every valid version of the rules (a handful of rows). */
+function leadBounds(db: Db): { lookback: number; assignment: number; certificate: number; visit: number } {
+  const out = { lookback: 0, assignment: 0, certificate: 0, visit: 0 };
+  for (const p of db.select({ body: policies.body }).from(policies).where(eq(policies.kind, NOTIFY_KIND)).all()) {
+    const r = notifyRulesSchema.safeParse(p.body);
+    if (!r.success) continue;
+    out.lookback = Math.max(out.lookback, r.data.overdueLookbackDays);
+    out.assignment = Math.max(out.assignment, ...r.data.assignmentDueDays);
+    out.certificate = Math.max(out.certificate, r.data.certificateExpiryDays);
+    out.visit = Math.max(out.visit, r.data.visitDueDays);
+  }
+  return out;
 }
 
 /** Exam windows open now: everyone in the cohort, including people who joined it after it opened. */

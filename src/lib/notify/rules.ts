@@ -25,9 +25,6 @@ export const notifyRulesSchema = z.object({
 });
 export type NotifyRules = z.infer<typeof notifyRulesSchema>;
 
-/** Reminder look-ups scan a window of days wide enough for any valid version of the rules. */
-export const MAX_LEAD_DAYS = 90;
-
 export interface NotifyRulesInForce {
   policy: Policy;
   rules: NotifyRules;
