@@ -106,6 +106,13 @@ test('a supervisor notifies one village; its director sees the unread count, mar
   else await expect(d.locator('header #unread-count')).toHaveCount(0);
   await item.getByRole('button', { name: '查看' }).click();
   await expect(d).toHaveURL(/\/work$/);
+  // SMS choices are saved per person
+  await d.goto('/inbox/settings');
+  await d.locator('input[name="sms"][value="cohort"]').check();
+  await d.getByRole('button', { name: '保存设置' }).click();
+  await expect(d.locator('#saved')).toHaveText('已保存。');
+  await expect(d.locator('input[name="sms"][value="cohort"]')).toBeChecked();
+  await expect(d.locator('input[name="sms"][value="visit"]')).not.toBeChecked();
   // directors send no cohort notices
   await d.goto('/inbox/send');
   await expect(d.locator('h1')).toHaveText('无权访问');

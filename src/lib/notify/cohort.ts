@@ -7,7 +7,7 @@ import { getRegion } from '../org/regions';
 import { writeAudit } from '../audit/audit';
 import { FieldError } from '../errors';
 import { LEARNER_ROLES } from '../learning/enrol';
-import { addNotices } from './notices';
+import { addNotices, noticeWriter } from './notices';
 
 export interface SenderActor {
   userId: number;
@@ -61,7 +61,7 @@ export function sendCohortNotice(db: Db, actor: SenderActor, input: CohortNotice
       .values({ senderId: actor.userId, senderRole: actor.role, role: input.role, regionId: region.id, regionPath: region.path, title: input.title, body: input.body, link: input.link || null, recipients: 0, createdAt: now })
       .returning({ id: cohortNotices.id })
       .get();
-    const recipients = addNotices(tx, members, { category: 'cohort', kind: `cohort.${actor.role}`, title: input.title, body: input.body, link: input.link || null, createdBy: actor.userId, dedupeKey: `cohort:${row.id}`, at: now });
+    const recipients = addNotices(tx, members, { category: 'cohort', kind: `cohort.${actor.role}`, title: input.title, body: input.body, link: input.link || null, createdBy: actor.userId, dedupeKey: `cohort:${row.id}`, at: now }, noticeWriter(tx));
     tx.update(cohortNotices).set({ recipients }).where(eq(cohortNotices.id, row.id)).run();
     writeAudit(tx, {
       actorUserId: actor.userId,

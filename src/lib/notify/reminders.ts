@@ -1,10 +1,10 @@
-import { and, eq, gte, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { policies, enrollments, learningAssignments, curricula, courses, roleAssignments, users, examWindows, certificates, cases } from '../../../db/schema/index';
 import type { Role } from '../../../db/schema/auth';
 import { withinSql } from '../org/scope';
 import { addDays, dayNumber, dayOf } from '../time';
-import { addNotice, addNotices } from './notices';
+import { addNotices, noticeWriter } from './notices';
 import { NOTIFY_KIND, notifyRulesSchema, rulesCache, type NotifyRules } from './rules';
 
 type Tx = Pick<Db, 'select' | 'insert'>;
@@ -65,6 +65,7 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
     .all();
 
   db.transaction((tx) => {
+    const write = noticeWriter(tx);
     for (const e of open) {
       const rules = rulesOf(e.regionPath);
       if (!rules) continue;
@@ -72,32 +73,34 @@ export function runReminders(db: Db, now = Date.now()): ReminderResult {
       const left = dayNumber(e.dueDate) - todayN;
       if (left < 0) {
         if (-left > rules.overdueLookbackDays) continue;
-        if (addNotice(tx, { userId: e.userId, category: 'assignment', kind: 'learning.overdue', title: `学习任务已逾期：${title}`, body: `截止日期 ${e.dueDate} 已过，请尽快完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:overdue:${e.dueDate}`, at: now }) !== null) r.assignmentsOverdue++;
+        if (write({ userId: e.userId, category: 'assignment', kind: 'learning.overdue', title: `学习任务已逾期：${title}`, body: `截止日期 ${e.dueDate} 已过，请尽快完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:overdue:${e.dueDate}`, at: now }) !== null) r.assignmentsOverdue++;
         continue;
       }
       const t = dueThreshold(left, rules.assignmentDueDays);
       if (t === null) continue;
       const when = left === 0 ? '今天到期' : `还有 ${left} 天到期（${e.dueDate}）`;
-      if (addNotice(tx, { userId: e.userId, category: 'assignment', kind: 'learning.due', title: `学习任务${left === 0 ? '今天' : ` ${left} 天后`}到期：${title}`, body: `${when}，请按时完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:due${t}:${e.dueDate}`, at: now }) !== null) r.assignmentsDue++;
+      if (write({ userId: e.userId, category: 'assignment', kind: 'learning.due', title: `学习任务${left === 0 ? '今天' : ` ${left} 天后`}到期：${title}`, body: `${when}，请按时完成。`, link: '/learn', dedupeKey: `enrol:${e.id}:due${t}:${e.dueDate}`, at: now }) !== null) r.assignmentsDue++;
     }
-    r.examsOpened = notifyExamsOpeningTx(tx, now);
+    r.examsOpened = notifyExamsOpeningTx(tx, now, write);
     for (const c of expiring) {
       const rules = rulesOf(c.regionPath);
       if (!rules || dayNumber(c.expiresOn!) - todayN > rules.certificateExpiryDays) continue;
-      if (addNotice(tx, { userId: c.userId, category: 'certificate', kind: 'certificate.expiring', title: `证书即将到期：${c.title}`, body: `证书将于 ${c.expiresOn} 到期，请在到期前完成复训、重新取得证书。`, link: '/learn/certificates', dedupeKey: `cert:${c.id}:expiring:${c.expiresOn}`, at: now }) !== null) r.certificatesExpiring++;
+      if (write({ userId: c.userId, category: 'certificate', kind: 'certificate.expiring', title: `证书即将到期：${c.title}`, body: `证书将于 ${c.expiresOn} 到期，请在到期前完成复训、重新取得证书。`, link: '/learn/certificates', dedupeKey: `cert:${c.id}:expiring:${c.expiresOn}`, at: now }) !== null) r.certificatesExpiring++;
     }
-    const directorsAt = new Map<string, number[]>();
-    for (const c of visits) {
+    const due = visits.filter((c) => {
       const rules = rulesOf(c.regionPath);
-      if (!rules || !c.nextDueDay) continue;
+      if (!rules || !c.nextDueDay) return false;
       const left = dayNumber(c.nextDueDay) - todayN;
-      if (left > rules.visitDueDays || -left > rules.overdueLookbackDays) continue;
-      if (!directorsAt.has(c.regionPath)) directorsAt.set(c.regionPath, holders(tx, c.regionPath, 'director'));
-      const to = directorsAt.get(c.regionPath)!;
+      return left <= rules.visitDueDays && -left <= rules.overdueLookbackDays;
+    });
+    const directorsAt = directorsOf(tx, [...new Set(due.map((c) => c.regionPath))]);
+    for (const c of due) {
+      const left = dayNumber(c.nextDueDay!) - todayN;
+      const to = directorsAt.get(c.regionPath) ?? [];
       if (left < 0) {
-        r.visitsOverdue += addNotices(tx, to, { category: 'visit', kind: 'visit.overdue', title: `走访已逾期：个案 ${c.code}`, body: `应于 ${c.nextDueDay} 前走访，已逾期 ${-left} 天，请尽快入户走访并记录。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:overdue:${c.nextDueDay}`, at: now });
+        r.visitsOverdue += addNotices(tx, to, { category: 'visit', kind: 'visit.overdue', title: `走访已逾期：个案 ${c.code}`, body: `应于 ${c.nextDueDay} 前走访，已逾期 ${-left} 天，请尽快入户走访并记录。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:overdue:${c.nextDueDay}`, at: now }, write);
       } else {
-        r.visitsDue += addNotices(tx, to, { category: 'visit', kind: 'visit.due', title: `走访${left === 0 ? '今天' : ` ${left} 天后`}到期：个案 ${c.code}`, body: `请在 ${c.nextDueDay} 前完成走访。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:due:${c.nextDueDay}`, at: now });
+        r.visitsDue += addNotices(tx, to, { category: 'visit', kind: 'visit.due', title: `走访${left === 0 ? '今天' : ` ${left} 天后`}到期：个案 ${c.code}`, body: `请在 ${c.nextDueDay} 前完成走访。`, link: `/work/cases/${c.id}`, dedupeKey: `case:${c.id}:due:${c.nextDueDay}`, at: now }, write);
       }
     }
   });
@@ -119,14 +122,14 @@ function leadBounds(db: Db): { lookback: number; assignment: number; certificate
 }
 
 /** Exam windows open now: everyone in the cohort, including people who joined it after it opened. */
-function notifyExamsOpeningTx(tx: Tx, now: number): number {
+function notifyExamsOpeningTx(tx: Tx, now: number, write = noticeWriter(tx)): number {
   const exams = tx
     .select()
     .from(examWindows)
     .where(and(lte(examWindows.opensAt, now), sql`${examWindows.closesAt} > ${now}`, isNull(examWindows.releasedAt)))
     .all();
   let n = 0;
-  for (const x of exams) n += notifyExamOpened(tx, x, now);
+  for (const x of exams) n += notifyExamOpened(tx, x, now, write);
   return n;
 }
 
@@ -135,22 +138,26 @@ export function notifyExamsOpening(db: Db, now = Date.now()): number {
   return db.transaction((tx) => notifyExamsOpeningTx(tx, now));
 }
 
-/** Active holders of a role at exactly this region. */
-function holders(tx: Tx, regionPath: string, role: Role): number[] {
-  return tx
-    .select({ userId: roleAssignments.userId })
-    .from(roleAssignments)
-    .innerJoin(users, eq(users.id, roleAssignments.userId))
-    .where(and(eq(roleAssignments.regionPath, regionPath), eq(roleAssignments.role, role), eq(roleAssignments.active, true), eq(users.active, true)))
-    .all()
-    .map((x) => x.userId);
+/** Active directors of each village path, read in chunks (one query per 500 villages, not one per case). */
+function directorsOf(tx: Tx, paths: string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (let i = 0; i < paths.length; i += 500) {
+    const rows = tx
+      .select({ userId: roleAssignments.userId, path: roleAssignments.regionPath })
+      .from(roleAssignments)
+      .innerJoin(users, eq(users.id, roleAssignments.userId))
+      .where(and(eq(roleAssignments.role, 'director' satisfies Role), inArray(roleAssignments.regionPath, paths.slice(i, i + 500)), eq(roleAssignments.active, true), eq(users.active, true)))
+      .all();
+    for (const r of rows) out.set(r.path, [...(out.get(r.path) ?? []), r.userId]);
+  }
+  return out;
 }
 
 /**
  * Tells an exam window's cohort (role + region) that it is open; once per person and window. Called when
  * a trainer opens a window that is already open, and by the job for windows that open later.
  */
-export function notifyExamOpened(tx: Tx, exam: typeof examWindows.$inferSelect, now: number): number {
+export function notifyExamOpened(tx: Tx, exam: typeof examWindows.$inferSelect, now: number, write = noticeWriter(tx)): number {
   if (exam.opensAt > now || exam.closesAt <= now) return 0;
   const members = tx
     .select({ userId: roleAssignments.userId })
@@ -160,7 +167,7 @@ export function notifyExamOpened(tx: Tx, exam: typeof examWindows.$inferSelect, 
     .all()
     .map((x) => x.userId);
   const closes = new Date(exam.closesAt + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
-  return addNotices(tx, members, { category: 'exam', kind: 'exam.opened', title: `考试已开放：${exam.title}`, body: `请在 ${closes} 前参加考试，限时 ${exam.durationMinutes} 分钟，${exam.passMark} 分及格。`, link: `/learn/exams/${exam.id}`, dedupeKey: `exam:${exam.id}:open`, createdBy: exam.createdBy, at: now });
+  return addNotices(tx, members, { category: 'exam', kind: 'exam.opened', title: `考试已开放：${exam.title}`, body: `请在 ${closes} 前参加考试，限时 ${exam.durationMinutes} 分钟，${exam.passMark} 分及格。`, link: `/learn/exams/${exam.id}`, dedupeKey: `exam:${exam.id}:open`, createdBy: exam.createdBy, at: now }, write);
 }
 
 export type { NotifyRules };
