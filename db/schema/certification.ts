@@ -45,6 +45,8 @@ export const certificates = sqliteTable(
     uniqueIndex('certificates_year_seq_uq').on(t.year, t.seq),
     index('certificates_user_idx').on(t.userId, t.status),
     index('certificates_path_idx').on(t.regionPath, t.status),
+    // the reminders job: certificates expiring soon
+    index('certificates_expires_idx').on(t.expiresOn),
   ],
 );
 

@@ -48,6 +48,8 @@ export const cases = sqliteTable(
   (t) => [
     uniqueIndex('cases_village_code_uq').on(t.villageId, t.code),
     index('cases_path_due_idx').on(t.regionPath, t.status, t.nextDueDay),
+    // the reminders job: visits due within a window of days, across the province
+    index('cases_due_idx').on(t.nextDueDay),
   ],
 );
 

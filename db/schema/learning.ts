@@ -122,6 +122,8 @@ export const enrollments = sqliteTable(
     uniqueIndex('enrollments_user_assignment_uq').on(t.userId, t.assignmentId),
     index('enrollments_assignment_idx').on(t.assignmentId, t.regionPath),
     index('enrollments_path_due_idx').on(t.regionPath, t.dueDate),
+    // the reminders job: enrolments due within a window of days, across the province
+    index('enrollments_due_idx').on(t.dueDate),
   ],
 );
 
@@ -199,19 +201,3 @@ export const regionCourseRollup = sqliteTable(
   (t) => [primaryKey({ columns: [t.regionId, t.courseId, t.year] })],
 );
 
-/** In-app notices (reminders from trainers); the notifications issue grows this into an inbox. */
-export const notices = sqliteTable(
-  'notices',
-  {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    userId: integer('user_id').notNull().references(() => users.id),
-    kind: text('kind').notNull(),
-    title: text('title').notNull(),
-    body: text('body').notNull(),
-    link: text('link'),
-    createdBy: integer('created_by').references(() => users.id),
-    createdAt: integer('created_at').notNull(),
-    readAt: integer('read_at'),
-  },
-  (t) => [index('notices_user_idx').on(t.userId, t.readAt)],
-);

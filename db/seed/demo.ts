@@ -1,3 +1,4 @@
+import { seedDemoNotices } from './demo-notify';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { regions, institutions } from '../schema/index';
@@ -138,6 +139,7 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
   db.$client.prepare(`update role_assignments set created_at = ? where user_id = (select id from users where phone = ?)`).run(now - 35 * 86_400_000, DEMO_ACCOUNTS.zhushanDirector);
   summary.fieldwork = seedDemoFieldwork(db, now);
   if (summary.fieldwork) seedDemoRatings(db, now);
+  seedDemoNotices(db, now, { director: DEMO_ACCOUNTS.zhushanDirector, supervisor: DEMO_ACCOUNTS.zhushanSupervisor, trainer: DEMO_ACCOUNTS.zhushanTrainer });
   summary.regions = db.select({ n: sql<number>`count(*)` }).from(regions).get()?.n ?? 0;
   return summary;
 }

@@ -10,6 +10,7 @@ import { LEARNER_ROLES, type Actor } from '../learning/enrol';
 import { createAttemptInternal, finalizeAttempt, getQuiz, type Attempt } from './attempts';
 import { cryptoRng, type Rng } from './grading';
 import { awardSkillLevels } from '../skills/award';
+import { notifyExamOpened } from '../notify/reminders';
 
 export type ExamWindow = typeof examWindows.$inferSelect;
 
@@ -39,8 +40,10 @@ export function createExamWindow(db: Db, actor: Actor, input: ExamInput, now = D
     const row = tx
       .insert(examWindows)
       .values({ ...input, regionPath: region.path, perTopic: quiz.perTopic, createdBy: actor.userId, createdAt: now })
-      .returning({ id: examWindows.id })
+      .returning()
       .get();
+    // a window that is open already is announced now; one that opens later, by the reminders job
+    notifyExamOpened(tx, row, now);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'exam.open',

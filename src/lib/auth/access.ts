@@ -26,6 +26,8 @@ export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   { prefix: '/review', roles: ['official'] },
   { prefix: '/admin', roles: ['admin'] },
   { prefix: '/people', roles: ['supervisor', 'trainer', 'official', 'admin'] },
+  // cohort notices: trainers to their learners, supervisors to their township's directors (the inbox itself is everyone's)
+  { prefix: '/inbox/send', roles: ['trainer', 'supervisor'] },
 ];
 
 export const ROLE_HOME: Record<Role, string> = {

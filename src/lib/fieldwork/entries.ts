@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
-import { cases, workEntries, regions, users, notices, roleAssignments } from '../../../db/schema/index';
+import { cases, workEntries, regions, users, roleAssignments } from '../../../db/schema/index';
+import { addNotices } from '../notify/notices';
 import type { EntryType, EntryStatus } from '../../../db/schema/fieldwork';
 import { FieldError } from '../errors';
 import { writeAudit } from '../audit/audit';
@@ -132,10 +133,8 @@ function holdersAt(db: Pick<Db, 'select'>, path: string, role: 'supervisor' | 'o
     .map((r) => r.userId);
 }
 
-function notify(tx: Pick<Db, 'insert'>, userIds: number[], n: { kind: string; title: string; body: string; link: string; createdBy: number | null; at: number }): void {
-  for (const userId of new Set(userIds)) {
-    tx.insert(notices).values({ userId, kind: n.kind, title: n.title, body: n.body, link: n.link, createdBy: n.createdBy, createdAt: n.at }).run();
-  }
+function notify(tx: Pick<Db, 'select' | 'insert'>, userIds: number[], n: { kind: string; title: string; body: string; link: string; createdBy: number | null; at: number }): void {
+  addNotices(tx, userIds, { category: 'worklog', kind: n.kind, title: n.title, body: n.body, link: n.link, createdBy: n.createdBy, at: n.at });
 }
 
 /**

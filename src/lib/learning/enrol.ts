@@ -5,6 +5,7 @@ import {
   enrollments,
   courseProgress,
   courses,
+  curricula,
   roleAssignments,
   users,
   regionAssignmentRollup,
@@ -15,6 +16,7 @@ import { isWithin, pathIds, withinSql } from '../org/scope';
 import { getRegion } from '../org/regions';
 import { getPolicyInForce } from '../policy/policy';
 import { writeAudit } from '../audit/audit';
+import { addNotice } from '../notify/notices';
 import { FieldError } from '../errors';
 import { addDays, dayOf, isValidDay } from '../time';
 import { assignmentCourseIds, getCourse, getCurriculum, getCurriculumBySlug } from './catalog';
@@ -85,19 +87,38 @@ export function enrolInAssignment(db: Db, a: LearningAssignment, ra: RoleAssignm
   ensureProgressRows(db, ra.userId, courseIds);
   const done = completedCourseCount(db, ra.userId, courseIds);
   const complete = courseIds.length > 0 && done >= courseIds.length;
-  db.insert(enrollments)
+  const dueDate = a.dueDate ?? addDays(dayOf(now), a.dueDays ?? 30);
+  const enrolment = db
+    .insert(enrollments)
     .values({
       userId: ra.userId,
       assignmentId: a.id,
       roleAssignmentId: ra.id,
       regionPath: ra.regionPath,
-      dueDate: a.dueDate ?? addDays(dayOf(now), a.dueDays ?? 30),
+      dueDate,
       enrolledAt: now,
       coursesTotal: courseIds.length,
       coursesDone: done,
       completedAt: complete ? now : null,
     })
-    .run();
+    .returning({ id: enrollments.id })
+    .get();
+  if (!complete) {
+    const title = a.curriculumId
+      ? db.select({ t: curricula.title }).from(curricula).where(eq(curricula.id, a.curriculumId)).get()?.t
+      : db.select({ t: courses.title }).from(courses).where(eq(courses.id, a.courseId!)).get()?.t;
+    addNotice(db, {
+      userId: ra.userId,
+      category: 'assignment',
+      kind: 'learning.assigned',
+      title: `新的学习任务：${title ?? '学习任务'}`,
+      body: a.onboarding ? `完成入职培训后方可上岗，请在 ${dueDate} 前完成。` : `请在 ${dueDate} 前完成。`,
+      link: '/learn',
+      createdBy: a.createdBy,
+      dedupeKey: `enrol:${enrolment.id}:new`,
+      at: now,
+    });
+  }
   bumpAssignmentRollup(db, a.id, ra.regionPath, 1, complete ? 1 : 0);
   if (complete && a.onboarding) db.update(roleAssignments).set({ onboarding: 'done' }).where(eq(roleAssignments.id, ra.id)).run();
   return true;

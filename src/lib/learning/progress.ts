@@ -19,6 +19,7 @@ import {
 } from '../../../db/schema/index';
 import { isWithin, pathIds, withinSql } from '../org/scope';
 import { getChildren, getRegion, type Region } from '../org/regions';
+import { addNotice } from '../notify/notices';
 import { writeAudit } from '../audit/audit';
 import { FieldError, NotFoundError } from '../errors';
 import { dayOf, yearOf } from '../time';
@@ -485,17 +486,16 @@ export function remindLearners(db: Db, actor: Actor & { regionId: number }, assi
   return db.transaction((tx) => {
     for (const t of targets) {
       const overdue = t.dueDate < today;
-      tx.insert(notices)
-        .values({
-          userId: t.userId,
-          kind: 'learning.reminder',
-          title: overdue ? `学习任务已逾期：${title}` : `请按时完成学习：${title}`,
-          body: overdue ? `截止日期 ${t.dueDate} 已过，请尽快完成。` : `截止日期 ${t.dueDate}，请合理安排时间完成。`,
-          link: '/learn',
-          createdBy: actor.userId,
-          createdAt: now,
-        })
-        .run();
+      addNotice(tx, {
+        userId: t.userId,
+        category: 'assignment',
+        kind: 'learning.reminder',
+        title: overdue ? `学习任务已逾期：${title}` : `请按时完成学习：${title}`,
+        body: overdue ? `截止日期 ${t.dueDate} 已过，请尽快完成。` : `截止日期 ${t.dueDate}，请合理安排时间完成。`,
+        link: '/learn',
+        createdBy: actor.userId,
+        at: now,
+      });
     }
     writeAudit(tx, {
       actorUserId: actor.userId,

@@ -9,6 +9,21 @@ import { dayOf } from '../time';
 import type { FieldActor } from '../fieldwork/cases';
 import { subsidyRulesFor, type SubsidyRules } from './rules';
 import { computeCountyMonth, isMonthKey, monthBounds, type LineDraft } from './compute';
+import { addNotice, addNotices } from '../notify/notices';
+
+type Tx = Pick<Db, 'select' | 'insert'>;
+const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+/** Active supervisors of the given townships. */
+function townshipSupervisors(tx: Tx, townshipIds: number[]): number[] {
+  if (townshipIds.length === 0) return [];
+  return tx
+    .select({ userId: roleAssignments.userId })
+    .from(roleAssignments)
+    .where(and(eq(roleAssignments.role, 'supervisor'), eq(roleAssignments.active, true), inArray(roleAssignments.regionId, townshipIds)))
+    .all()
+    .map((r) => r.userId);
+}
 
 export type SubsidyRun = typeof subsidyRuns.$inferSelect;
 export type SubsidyLine = typeof subsidyLines.$inferSelect;
@@ -231,6 +246,8 @@ export function submitRun(db: Db, actor: FieldActor, runId: number, now = Date.n
   if (run.status !== 'draft') throw new FieldError('_form', 'v.subsidy.notDraft');
   return db.transaction((tx) => {
     const r = tx.update(subsidyRuns).set({ status: 'reviewing', submittedAt: now }).where(eq(subsidyRuns.id, runId)).returning().get();
+    const townships = tx.selectDistinct({ id: subsidyLines.townshipId }).from(subsidyLines).where(eq(subsidyLines.runId, runId)).all().map((t) => t.id);
+    addNotices(tx, townshipSupervisors(tx, townships), { category: 'subsidy', kind: 'subsidy.review', title: `请审核本乡镇 ${run.month} 补贴名单`, body: '县民政部门已计算本月通讯、交通补贴，请逐人核对后确认。', link: '/supervise/subsidy', createdBy: actor.userId, dedupeKey: `subsidy:run:${runId}:review:${now}`, at: now });
     writeAudit(tx, { actorUserId: actor.userId, action: 'subsidy.submit', entityType: 'subsidy_run', entityId: runId, regionPath: run.countyPath, after: { status: 'reviewing' }, ip: actor.ip, at: now });
     return r;
   });
@@ -284,6 +301,11 @@ export function approveRun(db: Db, actor: FieldActor, runId: number, now = Date.
     for (const l of tx.select({ id: subsidyLines.id, appealId: subsidyLines.appealId }).from(subsidyLines).where(and(eq(subsidyLines.runId, runId), sql`${subsidyLines.appealId} is not null`)).all()) {
       tx.update(subsidyAppeals).set({ adjustmentLineId: l.id }).where(eq(subsidyAppeals.id, l.appealId!)).run();
     }
+    // every person with a line hears the outcome of their month (and of any correction paid with it)
+    for (const l of tx.select({ id: subsidyLines.id, userId: subsidyLines.userId, role: subsidyLines.role, month: subsidyLines.month, kind: subsidyLines.kind, eligible: subsidyLines.eligible, amountFen: subsidyLines.amountFen }).from(subsidyLines).where(eq(subsidyLines.runId, runId)).all()) {
+      const title = l.kind === 'adjustment' ? `${l.month} 补贴更正已审批：${Number(l.amountFen) >= 0 ? '补发' : '扣回'} ${yuan(Math.abs(l.amountFen))} 元` : l.eligible ? `${l.month} 补贴已审批：${yuan(l.amountFen)} 元` : `${l.month} 补贴已审批：本月未达标`;
+      addNotice(tx, { userId: l.userId, category: 'subsidy', kind: 'subsidy.approved', title, body: '县民政部门已审批本月补贴名单，点击查看各项条件和原因；如有异议可提出申诉。', link: l.role === 'director' ? '/work/subsidy' : '/supervise/subsidy', createdBy: actor.userId, dedupeKey: `subsidy:line:${l.id}:approved`, at: now });
+    }
     writeAudit(tx, { actorUserId: actor.userId, action: 'subsidy.approve', entityType: 'subsidy_run', entityId: runId, regionPath: run.countyPath, after: { status: 'approved', totalFen: run.totalFen, lines: run.lineCount }, ip: actor.ip, at: now });
     return r;
   });
@@ -331,6 +353,7 @@ export function fileAppeal(db: Db, actor: FieldActor, lineId: number, reason: st
   if (open) throw new FieldError('_form', 'v.subsidy.appealExists');
   return db.transaction((tx) => {
     const a = tx.insert(subsidyAppeals).values({ lineId, userId: actor.userId, regionPath: line.l.regionPath, reason, createdAt: now }).returning().get();
+    addNotices(tx, townshipSupervisors(tx, [line.l.townshipId]), { category: 'subsidy', kind: 'subsidy.appeal', title: `新的补贴申诉（${line.l.month}），请提出意见`, body: reason, link: '/supervise/subsidy', createdBy: actor.userId, dedupeKey: `subsidy:appeal:${a.id}:filed`, at: now });
     writeAudit(tx, { actorUserId: actor.userId, action: 'subsidy.appeal', entityType: 'subsidy_appeal', entityId: a.id, regionPath: line.l.regionPath, after: { lineId, reason }, ip: actor.ip, at: now });
     return a;
   });
@@ -363,6 +386,17 @@ export function decideAppeal(db: Db, actor: FieldActor, appealId: number, d: { u
       .set({ status: d.upheld ? 'upheld' : 'rejected', decidedBy: actor.userId, decidedAt: now, decision: d.decision, correctedFen: d.upheld ? d.correctedFen : null })
       .where(and(eq(subsidyAppeals.id, appealId), eq(subsidyAppeals.status, 'open')))
       .run();
+    addNotice(tx, {
+      userId: a.userId,
+      category: 'subsidy',
+      kind: 'subsidy.appeal.decided',
+      title: d.upheld ? `补贴申诉已支持：更正为 ${yuan(d.correctedFen ?? 0)} 元` : '补贴申诉未获支持',
+      body: d.upheld ? `${d.decision}（差额在下一期补贴中以更正行发放）` : d.decision,
+      link: '/work/subsidy',
+      createdBy: actor.userId,
+      dedupeKey: `subsidy:appeal:${appealId}:decided`,
+      at: now,
+    });
     writeAudit(tx, { actorUserId: actor.userId, action: 'subsidy.appeal.decide', entityType: 'subsidy_appeal', entityId: appealId, regionPath: a.regionPath, after: d, ip: actor.ip, at: now });
   });
 }

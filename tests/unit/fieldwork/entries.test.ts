@@ -201,6 +201,7 @@ describe('verification', () => {
     expect(entryCounts(db, w.chengguan.path)).toEqual({ submitted: 0, verified: 1, returned: 1 });
     const n = db.select().from(notices).where(and(eq(notices.kind, 'fieldwork.returned'), eq(notices.userId, director.userId))).get();
     expect(n?.body).toBe('请补充宣讲照片说明和签到人数');
+    expect(n).toMatchObject({ category: 'worklog', link: `/work/entries/${b.id}` });
 
     expect(fieldErr(() => verifyEntries(db, supervisor, [a.id], NOW)).key).toBe('v.alreadyDecided');
     expect(fieldErr(() => amendEntry(db, director, a.id, visit(c.id), NOW)).key).toBe('v.entryLocked');

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { createTestDb } from '../../factories/db';
 import { buildWorld } from '../../factories/world';
 import { syncPolicyDefaults, loadPolicyDefaults } from '../../../src/lib/policy/defaults';
@@ -10,7 +10,7 @@ import { computeCountyMonth } from '../../../src/lib/subsidy/compute';
 import { subsidyRulesFor } from '../../../src/lib/subsidy/rules';
 import { computeRun, submitRun, reviewTownship, approveRun, reopenRun, listLines, fileAppeal, appealOpinion, decideAppeal, liveStatus } from '../../../src/lib/subsidy/runs';
 import { FieldError } from '../../../src/lib/errors';
-import { roleAssignments, performanceRatings, subsidyLines, auditLog } from '../../../db/schema/index';
+import { roleAssignments, performanceRatings, subsidyLines, auditLog, notices } from '../../../db/schema/index';
 import type { Db } from '../../../db/client';
 
 const DAY = 86_400_000;
@@ -209,6 +209,12 @@ describe('runs', () => {
     appealOpinion(db, supervisor, appeal.id, '经核实，走访属实', JUNE_10);
     expect(fieldErr(() => decideAppeal(db, jlOfficial, appeal.id, { upheld: true, decision: '同意', correctedFen: 15000 }, JUNE_10)).key).toBe('v.notFound');
     decideAppeal(db, official, appeal.id, { upheld: true, decision: '同意补发交通补贴', correctedFen: 15000 }, JUNE_10);
+    // each step reached the inbox of the person concerned, and nobody else's
+    const kinds = (userId: number) => db.select().from(notices).where(and(eq(notices.userId, userId), eq(notices.category, 'subsidy'))).all().map((n) => n.kind);
+    expect(kinds(supervisor.userId)).toEqual(['subsidy.review', 'subsidy.appeal']);
+    expect(kinds(otherSupervisor.userId)).toEqual([]);
+    expect(kinds(director.userId)).toEqual(['subsidy.approved', 'subsidy.appeal.decided']);
+    expect(db.select().from(notices).where(eq(notices.kind, 'subsidy.appeal.decided')).get()!.title).toBe('补贴申诉已支持：更正为 150.00 元');
     const june = computeRun(db, official, w.zhushan.id, '2026-06', at('2026-07-02'));
     const adj = listLines(db, official.regionPath, june.id).find((l) => l.kind === 'adjustment')!;
     expect(adj).toMatchObject({ adjustsLineId: line.id, appealId: appeal.id, amountFen: 10000 });
