@@ -48,7 +48,8 @@ export default defineConfig({
       `PORT=${PORT} HOST=127.0.0.1 DATABASE_PATH=tmp/e2e/tonghu.db TONGHU_DEMO=1 npx tsx src/cli/serve.ts`,
     url: `${BASE_URL}/healthz`,
     reuseExistingServer: false,
-    timeout: 180_000,
+    // build + demo seed + start: about a minute on a quiet machine, several when the machine is shared
+    timeout: 420_000,
     stdout: 'pipe',
     stderr: 'pipe',
   },
