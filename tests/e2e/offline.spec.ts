@@ -208,10 +208,10 @@ test('a practice quiz answered offline is graded when it reaches the server; exa
   await page.goto(`/learn/courses/${slug}`);
   await expect(page.locator('#offline')).toBeVisible();
   await expect(page.locator('#offline .offline-download')).toBeEnabled();
-  await expect(page.locator('#offline .offline-download')).toHaveText(/下载离线学习（约 \d+ KB）|更新离线内容（约 \d+ KB）/);
+  await expect(page.locator('#offline .offline-download')).toHaveText(/下载离线学习（流量约 \d+ KB）|更新离线内容（流量约 \d+ KB）/);
   await expect(page.locator('#offline .offline-stored')).toContainText(/已存在手机上：\d+ 页|还没有存在手机上/);
   await page.locator('#offline .offline-download').click();
-  await expect(page.locator('#offline .offline-stored')).toContainText(/下载完成：\d+ 页，\d+ KB/);
+  await expect(page.locator('#offline .offline-stored')).toContainText(/下载完成：\d+ 页，占用 \d+ KB/);
   await page.locator('#offline').screenshot({ path: screenshotPath('offline-course-download') });
 
   await page.locator('#start-quiz').click();
