@@ -5,7 +5,7 @@
  * offline, and clears what is stored when the person signs out (ADR 0016).
  */
 import { clearAll, dropReportLink, enqueue, getItem, isSyncing, listItems, newId, onOutboxChange, putItem, reportLinks, syncNow } from './outbox';
-import { forgetAllPages, storeUrls, storedInfo, whenControlled } from './offline-store';
+import { forgetAllPages, storeUrls, whenControlled } from './offline-store';
 
 const slot = document.getElementById('sync-status');
 const userId = Number(slot?.dataset.user || 0);

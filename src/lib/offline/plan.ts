@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
  * tags): measured from the built site with `npm run bench` (scenario "offline course"), which prints
  * this estimate next to the bytes really transferred.
  */
-export const PAGE_SHELL_BYTES = 1600;
+export const PAGE_SHELL_BYTES = 1100;
 
 export interface LessonSource {
   slug: string;
