@@ -5,7 +5,7 @@
  * offline, and clears what is stored when the person signs out (ADR 0016).
  */
 import { clearAll, dropReportLink, enqueue, getItem, isSyncing, listItems, newId, onOutboxChange, putItem, reportLinks, syncNow } from './outbox';
-import { forgetAllPages, storeUrls, whenControlled } from './offline-store';
+import { dataSaver, forgetAllPages, storeUrls, whenControlled } from './offline-store';
 
 const slot = document.getElementById('sync-status');
 const userId = Number(slot?.dataset.user || 0);
@@ -176,6 +176,42 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form[data-offline
       window.scrollTo(0, 0);
     });
   });
+}
+
+// ---- H5P activities: their sandboxed frame cannot be served offline; the data saver does not load them
+for (const box of document.querySelectorAll<HTMLElement>('section[data-h5p-activity]')) {
+  const frame = box.querySelector<HTMLIFrameElement>('iframe.h5p-frame');
+  if (!frame) continue;
+  const src = frame.getAttribute('src') ?? '';
+  const note = document.createElement('p');
+  note.className = 'notice warn h5p-offline';
+  note.setAttribute('role', 'status');
+  if (!navigator.onLine) {
+    frame.removeAttribute('src');
+    frame.hidden = true;
+    note.textContent = box.dataset.msgNeedsNetwork ?? '';
+    frame.insertAdjacentElement('afterend', note);
+    window.addEventListener('online', () => {
+      frame.setAttribute('src', src);
+      frame.hidden = false;
+      note.remove();
+    }, { once: true });
+  } else if (dataSaver().on) {
+    frame.removeAttribute('src');
+    frame.hidden = true;
+    note.textContent = `${box.dataset.msgSaver ?? ''} `;
+    const load = document.createElement('button');
+    load.type = 'button';
+    load.className = 'secondary';
+    load.textContent = box.dataset.msgLoad ?? '';
+    load.addEventListener('click', () => {
+      frame.setAttribute('src', src);
+      frame.hidden = false;
+      note.remove();
+    });
+    note.append(load);
+    frame.insertAdjacentElement('afterend', note);
+  }
 }
 
 // ---- lessons of assigned courses: readable offline after one visit online ------------------------------

@@ -52,6 +52,9 @@ export const offlineEn: Record<keyof typeof offlineZh, string> = {
   'offline.download.images': 'images {size}',
   'offline.download.h5p': '{n} interactive activities need a network (the player runs in an isolated frame that cannot work offline).',
   'offline.download.unsupported': 'This browser cannot store pages for offline use.',
+  'offline.h5pOffline': 'The interactive activity needs a network: open this page online to use it; the rest of the lesson reads offline.',
+  'offline.h5pSaver': 'Data saver: the interactive activity was not loaded.',
+  'offline.h5pLoad': 'Load the activity',
   'offline.saver.label': 'Data saver: offline downloads leave out images and interactive activities',
   'offline.saver.system': '(on, because the system data saver is on)',
 };

@@ -50,6 +50,9 @@ export const offlineZh = {
   'offline.download.images': '含图片 {size}',
   'offline.download.h5p': '{n} 个互动练习须联网使用（播放器在隔离框架中运行，无法离线）。',
   'offline.download.unsupported': '这个浏览器不支持离线保存。',
+  'offline.h5pOffline': '互动练习需要联网：联网后打开本页即可练习，本课其余内容可以离线阅读。',
+  'offline.h5pSaver': '省流量模式：互动练习没有自动加载。',
+  'offline.h5pLoad': '加载互动练习',
   'offline.saver.label': '省流量模式：离线下载不含图片和互动练习',
   'offline.saver.system': '（系统已开启省流量，已自动启用）',
 } as const;
