@@ -7,6 +7,7 @@ import { subsidyEn } from './modules/subsidy.en';
 import { subsidydirEn } from './modules/subsidydir.en';
 import { subsidyuiEn } from './modules/subsidyui.en';
 import { notifyEn } from './modules/notify.en';
+import { offlineEn } from './modules/offline.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -621,4 +622,5 @@ export const en: Record<MessageKey, string> = {
   ...subsidydirEn,
   ...subsidyuiEn,
   ...notifyEn,
+  ...offlineEn,
 };

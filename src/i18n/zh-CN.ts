@@ -6,6 +6,7 @@ import { subsidyZh } from './modules/subsidy.zh-CN';
 import { subsidydirZh } from './modules/subsidydir.zh-CN';
 import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 import { notifyZh } from './modules/notify.zh-CN';
+import { offlineZh } from './modules/offline.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -621,6 +622,7 @@ export const zhCN = {
   ...subsidydirZh,
   ...subsidyuiZh,
   ...notifyZh,
+  ...offlineZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -13,5 +13,7 @@ export const POST: APIRoute = (ctx) => {
     writeAudit(db, { actorUserId: s.user.id, action: 'auth.sign_out', entityType: 'user', entityId: s.user.id, regionPath: s.active?.regionPath ?? null, ip: clientIp(ctx) });
   }
   clearSessionCookie(ctx.cookies, isSecureRequest(ctx.request, ctx.url));
-  return ctx.redirect('/login?out=1', 303);
+  // a shared phone: the pages and the outbox stored for offline use go with the session (ADR 0016); the
+  // login page also clears them by script, for browsers that ignore this header
+  return new Response(null, { status: 303, headers: { Location: '/login?out=1', 'Clear-Site-Data': '"cache", "storage"' } });
 };

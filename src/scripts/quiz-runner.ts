@@ -50,8 +50,55 @@ if (form) {
     if (fs) void save(fs);
   });
 
+  // offline (ADR 0016): a practice quiz goes to the outbox and is graded when it reaches the server;
+  // an exam must be submitted online, so its answers stay on the page until the network returns
+  const offlineNote = (text: string) => {
+    let n = document.getElementById('quiz-offline');
+    if (!n) {
+      n = document.createElement('p');
+      n.id = 'quiz-offline';
+      n.setAttribute('role', 'alert');
+      form.insertAdjacentElement('beforebegin', n);
+    }
+    n.className = form.dataset.exam === '1' ? 'notice error' : 'notice';
+    n.textContent = text;
+    n.scrollIntoView({ block: 'center' });
+  };
+  const queueOffline = async () => {
+    const responses: Record<string, unknown> = {};
+    for (const fs of form.querySelectorAll<HTMLElement>('fieldset[data-ord]')) {
+      const r = responseOf(fs.dataset.ord!, fs.dataset.type!);
+      responses[fs.dataset.ord!] = Array.isArray(r) && r.length === 0 ? null : r;
+    }
+    const { enqueue, newId } = await import('./outbox');
+    await enqueue({
+      id: newId('quiz'),
+      userId: Number(form.dataset.user),
+      kind: 'quiz',
+      payload: { attemptId: Number(attemptId), responses, answeredAt: Date.now() },
+      label: document.title.split(' · ').slice(0, 2).join(' · '),
+      href: location.pathname,
+    });
+    for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('input, select, button')) el.disabled = true;
+    offlineNote(form.dataset.msgQueued ?? '');
+  };
+
   let submitted = false;
-  form.addEventListener('submit', () => {
+  let queued = false;
+  form.addEventListener('submit', (e) => {
+    if (!navigator.onLine) {
+      e.preventDefault();
+      const isSubmit = (e.submitter as HTMLButtonElement | null)?.value === 'submit';
+      if (form.dataset.exam === '1' || !isSubmit) {
+        offlineNote(form.dataset.exam === '1' ? (form.dataset.msgExamOffline ?? '') : labels.offline);
+        return;
+      }
+      if (queued) return;
+      queued = true;
+      submitted = true;
+      void queueOffline();
+      return;
+    }
     submitted = true;
   });
   const tick = () => {

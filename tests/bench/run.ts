@@ -834,7 +834,100 @@ const nationalSubsidy: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, quizSubmissions, nationalSubsidy];
+// ---------------------------------------------------------------------------------------------
+// Offline use on phones (issue: PWA, ADR 0016)
+// ---------------------------------------------------------------------------------------------
+
+const attr = (html: string, name: string): string | null => {
+  const m = new RegExp(`${name}="([^"]*)"`).exec(html);
+  return m ? m[1]!.replace(/&quot;|&#34;/g, '"').replace(/&amp;/g, '&') : null;
+};
+
+/** Same-site CSS and JS a page loads, following the static imports of the module scripts. */
+async function pageAssets(ctx: BenchContext, html: string): Promise<string[]> {
+  const found = new Set<string>();
+  const queue = [...html.matchAll(/(?:href|src)="(\/_astro\/[^"]+\.(?:css|js))"/g)].map((m) => m[1]!);
+  while (queue.length) {
+    const path = queue.shift()!;
+    if (found.has(path)) continue;
+    found.add(path);
+    if (!path.endsWith('.js')) continue;
+    const js = (await ctx.raw(path)).body.toString('utf8');
+    for (const m of js.matchAll(/(?:from|import)\s*["'](\.\/[^"']+\.js)["']/g)) queue.push(`/_astro/${m[1]!.slice(2)}`);
+  }
+  return [...found];
+}
+
+async function wire(ctx: BenchContext, paths: string[], headers: Record<string, string>, failures: string[]): Promise<number> {
+  let n = 0;
+  for (const p of paths) {
+    const r = await ctx.raw(p, { 'Accept-Encoding': 'br', ...headers });
+    if (r.status !== 200) failures.push(`GET ${p} answered ${r.status}`);
+    n += r.wireBytes;
+  }
+  return n;
+}
+
+/**
+ * What a phone downloads (br, as on the wire): the first visit to /learn — the page, its CSS and JS, the
+ * manifest and the service worker, the worker's precache, and the background storing that makes /learn
+ * and the lessons of assigned courses readable offline — and "下载离线学习" of one full course, next to
+ * the estimate the course page shows before downloading (PAGE_SHELL_BYTES in src/lib/offline/plan.ts).
+ */
+const offlineCourse: Scenario = {
+  name: 'offline course and first visit',
+  async run(ctx) {
+    const cookie = await ctx.signIn(DEMO.director.phone, DEMO.director.password);
+    const failures: string[] = [];
+    const h = { Cookie: cookie };
+    const learn = await ctx.raw('/learn', { 'Accept-Encoding': 'br', ...h });
+    if (learn.status !== 200) failures.push(`GET /learn answered ${learn.status}`);
+    const learnHtml = (await ctx.raw('/learn', h)).body.toString('utf8');
+    const assets = await pageAssets(ctx, learnHtml);
+    const assetBytes = await wire(ctx, assets, {}, failures);
+    const installBytes = await wire(ctx, ['/manifest.webmanifest', '/sw.js'], {}, failures);
+    const sw = (await ctx.raw('/sw.js')).body.toString('utf8');
+    const precache = (JSON.parse(/TONGHU_PRECACHE = (\[.*?\]);/.exec(sw)?.[1] ?? '[]') as string[]).filter((p) => !assets.includes(p) && p !== '/manifest.webmanifest');
+    const precacheBytes = await wire(ctx, precache, {}, failures);
+    // the background storing after the worker takes over: /learn again, /outbox, each assigned course page and its lessons
+    const slugs = JSON.parse(attr(learnHtml, 'data-offline-courses') ?? '[]') as string[];
+    const lessonPages: string[] = [];
+    for (const slug of slugs) {
+      const html = (await ctx.raw(`/learn/courses/${slug}`, h)).body.toString('utf8');
+      lessonPages.push(`/learn/courses/${slug}`, ...(JSON.parse(attr(html, 'data-offline-pages') ?? '[]') as string[]).slice(1));
+    }
+    const storeBytes = await wire(ctx, ['/learn', '/outbox', ...lessonPages], h, failures);
+    const firstRows: Row[] = [
+      { part: '/learn HTML', requests: 1, bytes: learn.wireBytes, KiB: kb(learn.wireBytes) },
+      { part: 'page CSS + JS', requests: assets.length, bytes: assetBytes, KiB: kb(assetBytes) },
+      { part: 'manifest + sw.js', requests: 2, bytes: installBytes, KiB: kb(installBytes) },
+      { part: 'service worker precache (rest)', requests: precache.length, bytes: precacheBytes, KiB: kb(precacheBytes) },
+      { part: `stored for offline (${slugs.length} assigned courses)`, requests: 2 + lessonPages.length, bytes: storeBytes, KiB: kb(storeBytes) },
+    ];
+    const before = learn.wireBytes + assetBytes + installBytes;
+    const total = before + precacheBytes + storeBytes;
+    firstRows.push({ part: 'first visit, page only', requests: 1 + assets.length + 2, bytes: before, KiB: kb(before) });
+    firstRows.push({ part: 'first visit, with offline storing', requests: 3 + assets.length + precache.length + 2 + lessonPages.length, bytes: total, KiB: kb(total) });
+
+    const courseRows: Row[] = [];
+    for (const slug of ['director-duties', 'mandatory-reporting']) {
+      const html = (await ctx.raw(`/learn/courses/${slug}`, h)).body.toString('utf8');
+      const pages = JSON.parse(attr(html, 'data-offline-pages') ?? '[]') as string[];
+      const images = JSON.parse(attr(html, 'data-offline-images') ?? '[]') as string[];
+      const estimate = Number(attr(html, 'data-page-bytes') ?? 0) + Number(attr(html, 'data-image-bytes') ?? 0);
+      if (!pages.length) failures.push(`/learn/courses/${slug} has no offline plan`);
+      const bytes = await wire(ctx, [...pages, ...images], h, failures);
+      const saver = await wire(ctx, pages, h, failures);
+      courseRows.push({ course: slug, pages: pages.length, images: images.length, 'bytes (br)': bytes, KiB: kb(bytes), 'data saver KiB': kb(saver), 'shown estimate KiB': kb(estimate), 'estimate / real': bytes ? round(estimate / bytes, 2) : null });
+    }
+    return [
+      { id: 'offline-first-visit', title: `First visit to /learn on a phone — ${DEMO.director.label}, br`, columns: ['part', 'requests', 'bytes', 'KiB'], rows: firstRows, failures },
+      { id: 'offline-course', title: 'Full offline course download (下载离线学习), br', columns: ['course', 'pages', 'images', 'bytes (br)', 'KiB', 'data saver KiB', 'shown estimate KiB', 'estimate / real'], rows: courseRows },
+    ];
+  },
+};
+
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, quizSubmissions, nationalSubsidy];
 
 // ---------------------------------------------------------------------------------------------
 // Output
