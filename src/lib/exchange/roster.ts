@@ -6,9 +6,9 @@ import { withinSql, isWithin, pathIds } from '../org/scope';
 import { phoneField, personName, isValidIdNumber } from '../validation/form';
 import { maskPhone } from '../privacy/mask';
 import { writeAudit } from '../audit/audit';
-import { enrolNewMember } from '../learning/enrol';
+import { enrolNewMember, enrolNewMembersBatch } from '../learning/enrol';
 import { mapColumns, type Table } from './table';
-import { inTransactionInChunks, type Problem, type ImportActor } from './common';
+import { inTransactionInChunks, bulkAuditWriter, type Problem, type ImportActor } from './common';
 
 /**
  * 人员名单导入: directors (儿童主任, one village each) and supervisors (儿童督导员, one township each), upserted
@@ -67,6 +67,8 @@ export interface RosterPlan {
   regionId: number;
   regionPath: string;
   userId: number | null;
+  /** an existing person's name and ID number before the import */
+  before: { name: string; idNumber: string | null } | null;
   /** what changes for an existing person: 'name' | 'idNumber' | 'assignment' */
   changes: string[];
   /** active assignments of the same role inside the scope that this row replaces (调岗) */
@@ -87,23 +89,35 @@ interface RegionLite {
   path: string;
 }
 
-/** Every region of the scope from level 2 down, indexed by name for levels 4 and 5 (one range scan). */
+/**
+ * Every region of the scope from level 2 down (one range scan), indexed by name, by parent's name + name
+ * and by county + township (+ village), so a row finds its region in a map look-up or two even when a
+ * village name occurs in hundreds of townships.
+ */
 function regionIndex(db: Db, scopePath: string) {
   const rows = db.$client
-    .prepare(`select id, name, level, parent_id as parentId, path from regions where path >= ? and path < ? and level >= 2`)
+    .prepare(`select id, name, level, parent_id as parentId, path from regions where path >= ? and path < ? and level >= 2 order by level`)
     .all(scopePath, scopePath + '~') as RegionLite[];
   const byId = new Map<number, RegionLite>();
-  const byName = { 4: new Map<string, RegionLite[]>(), 5: new Map<string, RegionLite[]>() } as Record<4 | 5, Map<string, RegionLite[]>>;
+  const byKey = new Map<string, RegionLite[]>();
+  const add = (k: string, r: RegionLite) => {
+    const list = byKey.get(k);
+    if (list) list.push(r);
+    else byKey.set(k, [r]);
+  };
   for (const r of rows) {
     byId.set(r.id, r);
-    if (r.level === 4 || r.level === 5) {
-      const m = byName[r.level as 4 | 5];
-      const list = m.get(r.name);
-      if (list) list.push(r);
-      else m.set(r.name, [r]);
+    if (r.level !== 4 && r.level !== 5) continue;
+    const parent = r.parentId ? byId.get(r.parentId) : undefined;
+    const grand = parent?.parentId ? byId.get(parent.parentId) : undefined;
+    add(`${r.level}|${r.name}`, r);
+    if (r.level === 5 && parent) {
+      add(`5|${parent.name}|${r.name}`, r);
+      if (grand) add(`5|${grand.name}|${parent.name}|${r.name}`, r);
     }
+    if (r.level === 4 && parent) add(`4|${parent.name}|${r.name}`, r);
   }
-  return { byId, byName };
+  return { byId, byKey };
 }
 
 function chunked<T>(xs: T[], n = 500): T[][] {
@@ -214,6 +228,7 @@ export function checkRoster(db: Db, scopePath: string, rows: RawRosterRow[]): Ro
       regionId: region.id,
       regionPath: region.path,
       userId: existing?.id ?? null,
+      before: existing ? { name: existing.name, idNumber: existing.idNumber } : null,
       changes: [],
       endAssignments: [],
     };
@@ -253,7 +268,7 @@ function matchRegion(idx: RegionIdx, r: RawRosterRow, role: RosterRole, problem:
     problem('village', 'supervisorVillage');
     return null;
   }
-  const all = idx.byName[level].get(wanted) ?? [];
+  const all = idx.byKey.get(`${level}|${wanted}`) ?? [];
   if (all.length === 0) {
     problem(column, role === 'director' ? 'unknownVillage' : 'unknownTownship', { name: wanted });
     return null;
@@ -263,7 +278,17 @@ function matchRegion(idx: RegionIdx, r: RawRosterRow, role: RosterRole, problem:
     while (cur && cur.level > lvl) cur = cur.parentId ? idx.byId.get(cur.parentId) : undefined;
     return cur;
   };
-  let candidates = all;
+  // start from the most specific key the row allows, then check every given column
+  let candidates =
+    role === 'director'
+      ? r.township && r.county
+        ? (idx.byKey.get(`5|${r.county}|${r.township}|${wanted}`) ?? [])
+        : r.township
+          ? (idx.byKey.get(`5|${r.township}|${wanted}`) ?? [])
+          : all
+      : r.county
+        ? (idx.byKey.get(`4|${r.county}|${wanted}`) ?? [])
+        : all;
   const narrow = (lvl: number, name: string) => {
     if (name) candidates = candidates.filter((c) => ancestor(c, lvl)?.name === name);
   };
@@ -329,16 +354,20 @@ export async function commitRoster(
        values (?, ?, ?, ?, 1, 1, ?, ?, ?)`,
     );
     const insertAssignment = db.$client.prepare(`insert into role_assignments (user_id, role, region_id, region_path, active, created_at) values (?, ?, ?, ?, 1, ?)`);
+    const updateUser = db.$client.prepare(`update users set name = ?, id_number = ?, updated_at = ? where id = ?`);
     const endAssignment = db.$client.prepare(`update role_assignments set active = 0, ended_at = ? where id = ? and active = 1`);
     const source = { source: 'import', jobId: opts.jobId };
+    const audit = bulkAuditWriter(db);
+    // new people's onboarding gate and cohort enrolments, per chunk (the same as enrolNewMember, batched)
+    let fresh: { id: number; userId: number; role: RosterRole; regionPath: string }[] = [];
     await step(check.plans, opts.chunkSize ?? 2000, (p) => {
       if (p.action === 'unchanged') return;
       if (p.action === 'create') {
         const userId = Number(insertUser.run(p.phone, p.name, p.idNumber, opts.passwordHash, now, now, now).lastInsertRowid);
         const assignmentId = Number(insertAssignment.run(userId, p.role, p.regionId, p.regionPath, now).lastInsertRowid);
-        enrolNewMember(db, assignmentId, now);
+        fresh.push({ id: assignmentId, userId, role: p.role, regionPath: p.regionPath });
         affected.add(p.regionId);
-        writeAudit(db, {
+        audit({
           actorUserId: actor.userId,
           action: 'user.create',
           entityType: 'user',
@@ -351,13 +380,10 @@ export async function commitRoster(
         return;
       }
       const userId = p.userId!;
-      const before = db.select({ name: users.name, idNumber: users.idNumber }).from(users).where(eq(users.id, userId)).get()!;
+      const before = p.before!;
       const after: Record<string, unknown> = {};
       if (p.changes.includes('name') || p.changes.includes('idNumber')) {
-        db.update(users)
-          .set({ name: p.name, idNumber: p.idNumber ?? before.idNumber, updatedAt: now })
-          .where(eq(users.id, userId))
-          .run();
+        updateUser.run(p.name, p.idNumber ?? before.idNumber, now, userId);
         after.name = p.name;
         after.idNumber = p.idNumber ?? before.idNumber;
       }
@@ -371,7 +397,7 @@ export async function commitRoster(
         affected.add(p.regionId);
         after.assignment = { id: assignmentId, role: p.role, regionId: p.regionId, ended: p.endAssignments.map((e) => e.id) };
       }
-      writeAudit(db, {
+      audit({
         actorUserId: actor.userId,
         action: 'user.import_update',
         entityType: 'user',
@@ -382,7 +408,11 @@ export async function commitRoster(
         ip: actor.ip,
         at: now,
       });
-    }, opts.onProgress);
+    }, (done, total) => {
+      enrolNewMembersBatch(db, fresh, now);
+      fresh = [];
+      opts.onProgress?.(done, total);
+    });
     // staffing is counted per village and township: a changed village changes its township's figures too
     const affectedRegionIds = [...affected].sort((a, b) => a - b);
     // ROLLUP-HOOK: refreshStaffingRollups(db, affectedRegionIds) — the dashboards' staffing rollups of the

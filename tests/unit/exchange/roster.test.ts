@@ -5,12 +5,13 @@ import { buildWorld } from '../../factories/world';
 import { testContent } from '../../factories/content';
 import { syncContent } from '../../../src/lib/learning/sync';
 import { addPolicyVersion } from '../../../src/lib/policy/policy';
-import { listPendingOnboarding } from '../../../src/lib/learning/enrol';
+import { listPendingOnboarding, createLearningAssignment } from '../../../src/lib/learning/enrol';
+import { createPerson } from '../../../src/lib/people/people';
 import { insertRegion } from '../../../src/lib/org/regions';
 import { checkRoster, commitRoster, rosterRows, ImportRejected, type RawRosterRow } from '../../../src/lib/exchange/roster';
 import { readTable } from '../../../src/lib/exchange/table';
 import { toCsv } from '../../../src/lib/exchange/csv';
-import { users, roleAssignments, auditLog } from '../../../db/schema/index';
+import { users, roleAssignments, auditLog, curricula, enrollments, courseProgress, regionAssignmentRollup } from '../../../db/schema/index';
 import type { Db } from '../../../db/client';
 
 const NOW = Date.UTC(2026, 5, 1, 2);
@@ -179,5 +180,27 @@ describe('roster commit', () => {
     addPolicyVersion(db, { kind: 'onboarding', regionId: w.province.id, version: '1.0.0', effectiveFrom: '2026-01-01', body: { rules: [{ role: 'director', curriculum: 'onboard', dueDays: 30 }] } });
     await commitRoster(db, actor(), await rowsOf([['新主任', '13711110009', '', '儿童主任', '', '', '城关镇', '测试一村']]), { passwordHash: w.hash, jobId: null, now: NOW });
     expect(listPendingOnboarding(db, w.province.path).map((p) => p.name)).toEqual(['新主任']);
+  });
+
+  it('enrols imported people exactly as createPerson does (onboarding, cohorts, progress rows, rollups)', async () => {
+    syncContent(db, testContent(), NOW - 86_400_000);
+    addPolicyVersion(db, { kind: 'onboarding', regionId: w.province.id, version: '1.0.0', effectiveFrom: '2026-01-01', body: { rules: [{ role: 'director', curriculum: 'onboard', dueDays: 30 }] } });
+    const refresh = db.select().from(curricula).all().find((c) => c.slug !== 'onboard')!;
+    const trainer = w.person('trainer', w.zhushan);
+    createLearningAssignment(db, { userId: trainer, scopePath: w.zhushan.path }, { curriculumId: refresh.id, role: 'director', regionId: w.zhushan.id, dueDate: '2026-09-30' }, NOW - 1000);
+    const one = await createPerson(db, actor(), { phone: '13711110020', name: '单个', idNumber: null, assignment: { role: 'director', regionId: w.cgVillage.id } }, NOW);
+    const rollupBefore = db.select().from(regionAssignmentRollup).all();
+    await commitRoster(db, actor(), await rowsOf([['批量', '13711110021', '', '儿童主任', '', '', '城关镇', '测试一村']]), { passwordHash: w.hash, jobId: null, now: NOW });
+    const two = db.select().from(users).where(eq(users.phone, '13711110021')).get()!.id;
+    const strip = (userId: number) => ({
+      enrollments: db.select().from(enrollments).where(eq(enrollments.userId, userId)).all().map(({ id, userId: _u, roleAssignmentId, ...e }) => e),
+      progress: db.select().from(courseProgress).where(eq(courseProgress.userId, userId)).all().map(({ userId: _u, ...p }) => p),
+      onboarding: db.select().from(roleAssignments).where(eq(roleAssignments.userId, userId)).all().map((a) => a.onboarding),
+    });
+    expect(strip(two).enrollments).toHaveLength(2);
+    expect(strip(two)).toEqual(strip(one.id));
+    // the second learner adds exactly one more to every rollup row the first one touched
+    const after = new Map(db.select().from(regionAssignmentRollup).all().map((r) => [`${r.assignmentId}:${r.regionId}`, r.enrolled]));
+    for (const r of rollupBefore) expect(after.get(`${r.assignmentId}:${r.regionId}`), `${r.assignmentId}:${r.regionId}`).toBe(r.enrolled + 1);
   });
 });
