@@ -24,7 +24,7 @@ import { checkRoster, commitRoster, rosterRows } from '../../src/lib/exchange/ro
 
 export const ROSTER_BENCH = { counties: Number(process.env.ROSTER_BENCH_COUNTIES ?? 100), townshipsPerCounty: 15, villagesPerTownship: 19, targetMs: 10_000 } as const;
 
-interface Figures {
+type Figures = {
   rows: number;
   'read CSV ms': number;
   'dry run ms': number;
@@ -34,7 +34,7 @@ interface Figures {
   created: number;
   unchanged: number;
   'target met': string;
-}
+};
 
 /** Synthetic townships and villages under the first `counties` counties (raw statements, one transaction). */
 function addTownshipsAndVillages(db: Db): { city: string; county: string; township: string; village: string | null }[] {
