@@ -64,3 +64,11 @@ export function bulkAuditWriter(db: Db) {
   return (e: { at: number; actorUserId: number | null; action: string; entityType: string; entityId: number | string | null; regionPath: string | null; before?: unknown; after?: unknown; ip?: string | null }) =>
     st.run(e.at, e.actorUserId, e.action, e.entityType, e.entityId == null ? null : String(e.entityId), e.regionPath, e.before == null ? null : JSON.stringify(e.before), e.after == null ? null : JSON.stringify(e.after), e.ip ?? null);
 }
+
+/** The commit found problems when it checked the rows again under the write lock: nothing was written. */
+export class ImportRejected extends Error {
+  constructor(public readonly problems: Problem[]) {
+    super(`import rejected: ${problems.length} problems`);
+    this.name = 'ImportRejected';
+  }
+}

@@ -8,7 +8,9 @@ import { maskPhone } from '../privacy/mask';
 import { writeAudit } from '../audit/audit';
 import { enrolNewMember, enrolNewMembersBatch } from '../learning/enrol';
 import { mapColumns, type Table } from './table';
-import { inTransactionInChunks, bulkAuditWriter, type Problem, type ImportActor } from './common';
+import { inTransactionInChunks, bulkAuditWriter, ImportRejected, type Problem, type ImportActor } from './common';
+
+export { ImportRejected };
 
 /**
  * 人员名单导入: directors (儿童主任, one village each) and supervisors (儿童督导员, one township each), upserted
@@ -309,13 +311,6 @@ function matchRegion(idx: RegionIdx, r: RawRosterRow, role: RosterRole, problem:
     return null;
   }
   return candidates[0]!;
-}
-
-export class ImportRejected extends Error {
-  constructor(public readonly problems: Problem[]) {
-    super(`import rejected: ${problems.length} problems`);
-    this.name = 'ImportRejected';
-  }
 }
 
 export interface RosterResult {
