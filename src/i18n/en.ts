@@ -1,3 +1,4 @@
+import { exchangeEn } from './modules/exchange.en';
 import type { MessageKey } from './zh-CN';
 import { fieldworkEn } from './modules/fieldwork.en';
 import { performanceEn } from './modules/performance.en';
@@ -619,4 +620,5 @@ export const en: Record<MessageKey, string> = {
   ...subsidyEn,
   ...subsidydirEn,
   ...subsidyuiEn,
+  ...exchangeEn,
 };

@@ -1,3 +1,4 @@
+import { exchangeZh } from './modules/exchange.zh-CN';
 import { fieldworkZh } from './modules/fieldwork.zh-CN';
 import { performanceZh } from './modules/performance.zh-CN';
 import { workZh } from './modules/work.zh-CN';
@@ -619,6 +620,7 @@ export const zhCN = {
   ...subsidyZh,
   ...subsidydirZh,
   ...subsidyuiZh,
+  ...exchangeZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -167,7 +167,7 @@ export async function commitInfosys(
   db: Db,
   actor: ImportActor,
   rows: RawInfosysRow[],
-  opts: { jobId: number | null; now?: number; chunkSize?: number; onProgress?: (done: number, total: number) => void },
+  opts: { jobId: number | null; now?: number; chunkSize?: number; onProgress?: (done: number, total: number) => void; beforeCommit?: (r: InfosysResult) => void },
 ): Promise<InfosysResult> {
   const now = opts.now ?? Date.now();
   return inTransactionInChunks(db, async (step) => {
@@ -192,7 +192,9 @@ export async function commitInfosys(
       opts.onProgress,
     );
     audit({ actorUserId: actor.userId, action: 'infosys.import', entityType: 'import_job', entityId: opts.jobId, regionPath: actor.scopePath, after: { rows: rows.length, created, unchanged: check.summary.unchanged, duplicates: check.summary.duplicates }, ip: actor.ip, at: now });
-    return { created, unchanged: check.summary.unchanged, duplicates: check.summary.duplicates };
+    const result = { created, unchanged: check.summary.unchanged, duplicates: check.summary.duplicates };
+    opts.beforeCommit?.(result);
+    return result;
   });
 }
 

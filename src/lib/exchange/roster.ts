@@ -337,7 +337,7 @@ export async function commitRoster(
   db: Db,
   actor: ImportActor,
   rows: RawRosterRow[],
-  opts: { passwordHash: string; jobId: number | null; now?: number; chunkSize?: number; onProgress?: (done: number, total: number) => void },
+  opts: { passwordHash: string; jobId: number | null; now?: number; chunkSize?: number; onProgress?: (done: number, total: number) => void; beforeCommit?: (r: RosterResult) => void },
 ): Promise<RosterResult> {
   const now = opts.now ?? Date.now();
   return inTransactionInChunks(db, async (step) => {
@@ -423,6 +423,7 @@ export async function commitRoster(
       ip: actor.ip,
       at: now,
     });
+    opts.beforeCommit?.(result);
     return result;
   });
 }
