@@ -30,6 +30,7 @@ type Figures = {
   'dry run ms': number;
   'import ms': number;
   'import rows/s': number;
+  'import CPU ms': number;
   're-import ms': number;
   created: number;
   unchanged: number;
@@ -92,8 +93,10 @@ export async function benchRosterImport(log: (s: string) => void = () => {}): Pr
     const dryMs = performance.now() - t;
     if (dry.problems.length) throw new Error(`dry run found ${dry.problems.length} problems, first: ${JSON.stringify(dry.problems[0])}`);
     t = performance.now();
+    const cpu0 = process.cpuUsage();
     const first = await commitRoster(db, actor, rows, { passwordHash, jobId: null });
     const importMs = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
     t = performance.now();
     const again = await commitRoster(db, actor, rows, { passwordHash, jobId: null });
     const reMs = performance.now() - t;
@@ -106,6 +109,7 @@ export async function benchRosterImport(log: (s: string) => void = () => {}): Pr
       'dry run ms': Math.round(dryMs),
       'import ms': Math.round(importMs),
       'import rows/s': Math.round(rows.length / (importMs / 1000)),
+      'import CPU ms': Math.round((cpu.user + cpu.system) / 1000),
       're-import ms': Math.round(reMs),
       created: first.created,
       unchanged: again.unchanged,

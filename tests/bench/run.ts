@@ -835,7 +835,11 @@ const nationalSubsidy: Scenario = {
   },
 };
 
-/** M18: a 30,000-row roster import, in this process on its own database (tests/bench/roster-import.ts). */
+/**
+ * M18: a 30,000-row roster import, in this process on its own database (tests/bench/roster-import.ts).
+ * Wrong results throw; a missed time target is reported (like the quiz target), not a failure, because
+ * the figure depends on how busy the machine is (the CPU time column says how much was ours).
+ */
 const rosterImport: Scenario = {
   name: 'roster import 30,000 rows',
   async run() {
@@ -845,7 +849,6 @@ const rosterImport: Scenario = {
       title: `Roster import — ${f.rows} rows (儿童主任 + 督导员) by the province administrator, one transaction; target import ≤ ${ROSTER_BENCH.targetMs / 1000} s`,
       columns: Object.keys(f),
       rows: [{ ...f }],
-      failures: f['target met'] === 'no' ? [`roster import took ${f['import ms']} ms (target ${ROSTER_BENCH.targetMs} ms)`] : [],
     };
   },
 };
