@@ -9,6 +9,7 @@ import { submitEntry } from '../../../src/lib/fieldwork/entries';
 import { buildExport, exportRange } from '../../../src/lib/exchange/exports';
 import { auditLog, roleAssignments, users } from '../../../db/schema/index';
 import type { Db } from '../../../db/client';
+import { canOpen } from '../../../src/lib/auth/access';
 
 const at = (day: string, hour = 10) => Date.parse(`${day}T00:00:00Z`) - 8 * 3600_000 + hour * 3600_000;
 const NOW = at('2026-06-10');
@@ -31,6 +32,15 @@ async function cells(buffer: Buffer): Promise<string[][]> {
 }
 
 describe('exports', () => {
+  it('are open to administrators and officials; the imports to administrators only', () => {
+    expect(canOpen('/admin/export', 'official')).toBe(true);
+    expect(canOpen('/admin/export/people.xlsx', 'admin')).toBe(true);
+    expect(canOpen('/admin/export/people.xlsx', 'director')).toBe(false);
+    expect(canOpen('/admin/export/people.xlsx', 'supervisor')).toBe(false);
+    expect(canOpen('/admin/import', 'official')).toBe(false);
+    expect(canOpen('/admin/exports', 'official')).toBe(false);
+  });
+
   it('people: only the jurisdiction, numbers masked unless an administrator asks, audited', async () => {
     const d = w.person('director', w.cgVillage, '城关主任');
     db.update(users).set({ idNumber: '420323199001011234' }).where(eq(users.id, d)).run();
