@@ -10,3 +10,4 @@ export * from './skills';
 export * from './fieldwork';
 export * from './subsidy';
 export * from './notify';
+export * from './exchange';

@@ -1,3 +1,4 @@
+import { exchangeEn } from './modules/exchange.en';
 import type { MessageKey } from './zh-CN';
 import { fieldworkEn } from './modules/fieldwork.en';
 import { performanceEn } from './modules/performance.en';
@@ -623,4 +624,5 @@ export const en: Record<MessageKey, string> = {
   ...subsidyuiEn,
   ...notifyEn,
   ...offlineEn,
+  ...exchangeEn,
 };

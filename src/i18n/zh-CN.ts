@@ -1,3 +1,4 @@
+import { exchangeZh } from './modules/exchange.zh-CN';
 import { fieldworkZh } from './modules/fieldwork.zh-CN';
 import { performanceZh } from './modules/performance.zh-CN';
 import { workZh } from './modules/work.zh-CN';
@@ -623,6 +624,7 @@ export const zhCN = {
   ...subsidyuiZh,
   ...notifyZh,
   ...offlineZh,
+  ...exchangeZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -24,6 +24,8 @@ export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   // the registry of certified caregivers
   { prefix: '/review/skills', roles: ['official'] },
   { prefix: '/review', roles: ['official'] },
+  // XLSX exports of a jurisdiction (M18): administrators, and officials (phones and ID numbers masked)
+  { prefix: '/admin/export', roles: ['admin', 'official'] },
   { prefix: '/admin', roles: ['admin'] },
   { prefix: '/people', roles: ['supervisor', 'trainer', 'official', 'admin'] },
   // cohort notices: trainers to their learners, supervisors to their township's directors (the inbox itself is everyone's)

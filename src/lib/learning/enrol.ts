@@ -290,3 +290,94 @@ export function listPendingOnboarding(db: Db, scopePath: string, limit = 200) {
     .limit(limit)
     .all();
 }
+
+/**
+ * `enrolNewMember` for many role assignments of people created in the same transaction (a roster import,
+ * src/lib/exchange): the same onboarding gate, cohorts, progress rows and rollups, but the policy look-up,
+ * the onboarding cohort and the candidate cohorts are found once per distinct case instead of once per
+ * person, rows are written with prepared statements, and the region rollups are added up in memory and
+ * written once per (cohort, region). Precondition: the people have no enrolments or course progress yet
+ * (so nothing is complete); a unit test checks the result equals enrolNewMember's.
+ */
+export function enrolNewMembersBatch(db: Db, ras: { id: number; userId: number; role: Role; regionPath: string }[], now = Date.now()): number {
+  if (ras.length === 0) return 0;
+  const day = dayOf(now);
+  const client = db.$client;
+  // the onboarding rule depends only on which ancestors carry an onboarding policy
+  const policyRegionIds = new Set(
+    client
+      .prepare(`select distinct region_id as id from policies where kind = 'onboarding'`)
+      .all()
+      .map((r) => (r as { id: number }).id),
+  );
+  const ruleCache = new Map<string, LearningAssignment | null>();
+  const onboardingFor = (role: Role, path: string): LearningAssignment | null => {
+    const key = `${role}|${pathIds(path).filter((id) => policyRegionIds.has(id)).join(',')}`;
+    if (!ruleCache.has(key)) {
+      const o = getOnboardingRule(db, role, path, day);
+      ruleCache.set(key, o ? ensureOnboardingAssignment(db, o.policyRegionId, o.rule, now) : null);
+    }
+    return ruleCache.get(key)!;
+  };
+  const cohortsByRole = new Map<Role, LearningAssignment[]>();
+  const cohorts = (role: Role) => {
+    let list = cohortsByRole.get(role);
+    if (!list) {
+      list = db
+        .select()
+        .from(learningAssignments)
+        .where(and(eq(learningAssignments.role, role), eq(learningAssignments.active, true), eq(learningAssignments.onboarding, false)))
+        .all();
+      cohortsByRole.set(role, list);
+    }
+    return list;
+  };
+  const coursesOf = new Map<number, { id: number; lessons: number }[]>();
+  const coursesFor = (a: LearningAssignment) => {
+    let list = coursesOf.get(a.id);
+    if (!list) {
+      list = assignmentCourseIds(db, a).flatMap((courseId) => {
+        const c = db.select({ lessonCount: courses.lessonCount }).from(courses).where(eq(courses.id, courseId)).get();
+        return c ? [{ id: courseId, lessons: c.lessonCount }] : [];
+      });
+      coursesOf.set(a.id, list);
+    }
+    return list;
+  };
+  const setPending = client.prepare(`update role_assignments set onboarding = 'pending' where id = ?`);
+  const insProgress = client.prepare(`insert into course_progress (user_id, course_id, lessons_total) values (?, ?, ?) on conflict do nothing`);
+  const insEnrollment = client.prepare(
+    `insert into enrollments (user_id, assignment_id, role_assignment_id, region_path, due_date, enrolled_at, courses_total, courses_done, completed_at)
+     values (?, ?, ?, ?, ?, ?, ?, 0, null) on conflict do nothing`,
+  );
+  const rollup = new Map<string, number>();
+  let n = 0;
+  const enrol = (a: LearningAssignment, ra: { id: number; userId: number; regionPath: string }) => {
+    const list = coursesFor(a);
+    for (const c of list) insProgress.run(ra.userId, c.id, c.lessons);
+    const r = insEnrollment.run(ra.userId, a.id, ra.id, ra.regionPath, a.dueDate ?? addDays(day, a.dueDays ?? 30), now, list.length);
+    if (r.changes === 0) return;
+    n++;
+    for (const regionId of pathIds(ra.regionPath)) {
+      const k = `${a.id}:${regionId}`;
+      rollup.set(k, (rollup.get(k) ?? 0) + 1);
+    }
+  };
+  for (const ra of ras) {
+    const onboarding = onboardingFor(ra.role, ra.regionPath);
+    if (onboarding) {
+      setPending.run(ra.id);
+      enrol(onboarding, ra);
+    }
+    for (const a of cohorts(ra.role)) if (a.id !== onboarding?.id && isWithin(a.regionPath, ra.regionPath)) enrol(a, ra);
+  }
+  const bump = client.prepare(
+    `insert into region_assignment_rollup (region_id, assignment_id, enrolled, completed) values (?, ?, ?, 0)
+     on conflict (assignment_id, region_id) do update set enrolled = enrolled + excluded.enrolled`,
+  );
+  for (const [k, enrolled] of rollup) {
+    const [assignmentId, regionId] = k.split(':').map(Number);
+    bump.run(regionId, assignmentId, enrolled);
+  }
+  return n;
+}
