@@ -13,6 +13,7 @@ import { setupCertificates } from '../server/keys';
 import { openDb } from '../../db/client';
 import { prepareDatabase, BootstrapError } from '../../db/seed/prepare';
 import { startJobs } from '../server/jobs';
+import { writeServerPid, removeServerPid } from '../lib/ops/backup';
 
 async function main() {
   const env = parseEnv();
@@ -45,6 +46,8 @@ async function main() {
     compress(req as never, res as never, () => handler(req, res));
   });
   server.keepAliveTimeout = 65_000;
+  // `npm run restore` refuses to swap the database under a live server (src/lib/ops/backup.ts)
+  writeServerPid(env.DATABASE_PATH);
   server.listen(env.PORT, env.HOST, () => {
     console.log(`[tonghu] 童护学堂已启动: http://${env.HOST}:${env.PORT}`);
   });
@@ -52,6 +55,7 @@ async function main() {
     stopJobs();
     server.close(() => {
       db.$client.close();
+      removeServerPid(env.DATABASE_PATH);
       process.exit(0);
     });
   };
