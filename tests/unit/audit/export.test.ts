@@ -37,7 +37,7 @@ describe('audit browsing and export', () => {
     expect(listAudit(db, { scopePath: w.province.path, actorUserId: actor }).map((r) => r.entityId)).toEqual(['2', '1']);
 
     const csv = await text(auditCsvStream(db, { userId: actor, regionPath: w.zhushan.path }, { scopePath: w.zhushan.path, to: 3000 }, labels));
-    const lines = csv.trim().split('\r\n');
+    const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toBe('\uFEFF' + AUDIT_COLUMNS.join(','));
     expect(lines).toHaveLength(2);
     expect(csv).toContain('139****5678');
