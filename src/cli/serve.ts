@@ -14,6 +14,7 @@ import { openDb } from '../../db/client';
 import { prepareDatabase, BootstrapError } from '../../db/seed/prepare';
 import { startJobs } from '../server/jobs';
 import { writeServerPid, removeServerPid } from '../lib/ops/backup';
+import { bodyLimitRules, checkRequestBody } from '../server/body-limit';
 
 async function main() {
   const env = parseEnv();
@@ -38,7 +39,16 @@ async function main() {
   const compress = env.TONGHU_COMPRESS
     ? compression({ threshold: 1024, brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } } as Parameters<typeof compression>[0])
     : null;
+  const bodyRules = bodyLimitRules(env.TONGHU_H5P_MAX_MB);
   const server = http.createServer((req, res) => {
+    // bodies are bounded before Astro reads them into memory (src/server/body-limit.ts)
+    const refusal = checkRequestBody(req.method, (req.url ?? '/').split('?')[0]!, req.headers, bodyRules);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      // the unread body is not drained: the connection closes once the answer is out
+      res.end(refusal.message, () => req.destroy());
+      return;
+    }
     // static files bypass the middleware; the sandboxed H5P frame (opaque origin) loads the player's
     // fonts in CORS mode, so the copied player (public/h5p-player) must allow any origin to read it
     if (req.url?.startsWith('/h5p-player/')) res.setHeader('Access-Control-Allow-Origin', '*');

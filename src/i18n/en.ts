@@ -6,6 +6,7 @@ import { superviseEn } from './modules/supervise.en';
 import { subsidyEn } from './modules/subsidy.en';
 import { subsidydirEn } from './modules/subsidydir.en';
 import { subsidyuiEn } from './modules/subsidyui.en';
+import { securityEn } from './modules/security.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -619,4 +620,5 @@ export const en: Record<MessageKey, string> = {
   ...subsidyEn,
   ...subsidydirEn,
   ...subsidyuiEn,
+  ...securityEn,
 };

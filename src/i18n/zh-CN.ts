@@ -5,6 +5,7 @@ import { superviseZh } from './modules/supervise.zh-CN';
 import { subsidyZh } from './modules/subsidy.zh-CN';
 import { subsidydirZh } from './modules/subsidydir.zh-CN';
 import { subsidyuiZh } from './modules/subsidyui.zh-CN';
+import { securityZh } from './modules/security.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -619,6 +620,7 @@ export const zhCN = {
   ...subsidyZh,
   ...subsidydirZh,
   ...subsidyuiZh,
+  ...securityZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

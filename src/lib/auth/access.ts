@@ -24,6 +24,8 @@ export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   // the registry of certified caregivers
   { prefix: '/review/skills', roles: ['official'] },
   { prefix: '/review', roles: ['official'] },
+  // the audit trail (browsing and export, 等保2.0 安全审计): administrators and officials, each within their jurisdiction
+  { prefix: '/admin/audit', roles: ['admin', 'official'] },
   { prefix: '/admin', roles: ['admin'] },
   { prefix: '/people', roles: ['supervisor', 'trainer', 'official', 'admin'] },
 ];
