@@ -215,7 +215,8 @@ test('officials browse and export the audit trail of their county only', async (
   const jiangling = (d.prepare("select path from regions where code = '421024'").get() as { path: string }).path;
   d.close();
   expect(csv).not.toContain(jiangling);
-  expect(csv).not.toMatch(/1[3-9]\d{9}/);
+  // a phone is 11 digits on its own (timestamps in snapshots have 13)
+  expect(csv).not.toMatch(/(?<!\d)1[3-9]\d{9}(?!\d)/);
   const x = await page.request.get(`/admin/audit/export?format=xlsx&from=${today}&to=${today}`);
   expect(x.status()).toBe(200);
   expect(x.headers()['content-type']).toContain('spreadsheetml');
