@@ -106,6 +106,11 @@ export async function backupDatabase(dbFile: string, to: string, opts: { source?
   } finally {
     if (!opts.source) src.close();
   }
+  // a backup is one self-contained file: the copy inherits WAL mode from the source, so switch it back to
+  // a rollback journal (the server sets WAL again when it opens a restored file)
+  const copy = new Database(`${dest}.partial`);
+  copy.pragma('journal_mode = DELETE');
+  copy.close();
   const check = integrityCheck(`${dest}.partial`);
   if (check !== 'ok') {
     rmSync(`${dest}.partial`, { force: true });

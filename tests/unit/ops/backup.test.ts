@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -68,6 +68,8 @@ describe('npm run backup / restore', () => {
     await new Promise((res) => writer.once('exit', res));
     expect(r.sideFolders).toEqual(['keys']);
     expect(integrityCheck(to)).toBe('ok');
+    // one self-contained file, nothing left beside it
+    expect(readdirSync(join(dir, 'backups')).sort()).toEqual(['b1.db', 'b1.db.files']);
     // the backup is a consistent snapshot: the audit ids it holds are 1..n without a gap
     const b = new Database(to, { readonly: true });
     const { n, max } = b.prepare("select count(*) n, max(cast(entity_id as integer)) max from audit_log where action = 'test.write'").get() as { n: number; max: number };
