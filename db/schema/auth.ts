@@ -58,6 +58,8 @@ export const sessions = sqliteTable(
     assignmentId: integer('assignment_id').references(() => roleAssignments.id),
     expiresAt: integer('expires_at').notNull(),
     createdAt: integer('created_at').notNull(),
+    /** last request seen, at most a minute stale (src/lib/auth/session.ts); null before the first */
+    lastSeenAt: integer('last_seen_at'),
     ip: text('ip'),
     userAgent: text('user_agent'),
   },

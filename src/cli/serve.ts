@@ -13,6 +13,8 @@ import { setupCertificates } from '../server/keys';
 import { openDb } from '../../db/client';
 import { prepareDatabase, BootstrapError } from '../../db/seed/prepare';
 import { startJobs } from '../server/jobs';
+import { writeServerPid, removeServerPid } from '../lib/ops/backup';
+import { bodyLimitRules, checkRequestBody } from '../server/body-limit';
 
 async function main() {
   const env = parseEnv();
@@ -37,7 +39,16 @@ async function main() {
   const compress = env.TONGHU_COMPRESS
     ? compression({ threshold: 1024, brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } } as Parameters<typeof compression>[0])
     : null;
+  const bodyRules = bodyLimitRules(env.TONGHU_H5P_MAX_MB);
   const server = http.createServer((req, res) => {
+    // bodies are bounded before Astro reads them into memory (src/server/body-limit.ts)
+    const refusal = checkRequestBody(req.method, (req.url ?? '/').split('?')[0]!, req.headers, bodyRules);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      // the unread body is not drained: the connection closes once the answer is out
+      res.end(refusal.message, () => req.destroy());
+      return;
+    }
     // static files bypass the middleware; the sandboxed H5P frame (opaque origin) loads the player's
     // fonts in CORS mode, so the copied player (public/h5p-player) must allow any origin to read it
     if (req.url?.startsWith('/h5p-player/')) res.setHeader('Access-Control-Allow-Origin', '*');
@@ -45,6 +56,8 @@ async function main() {
     compress(req as never, res as never, () => handler(req, res));
   });
   server.keepAliveTimeout = 65_000;
+  // `npm run restore` refuses to swap the database under a live server (src/lib/ops/backup.ts)
+  writeServerPid(env.DATABASE_PATH);
   server.listen(env.PORT, env.HOST, () => {
     console.log(`[tonghu] 童护学堂已启动: http://${env.HOST}:${env.PORT}`);
   });
@@ -52,6 +65,7 @@ async function main() {
     stopJobs();
     server.close(() => {
       db.$client.close();
+      removeServerPid(env.DATABASE_PATH);
       process.exit(0);
     });
   };

@@ -9,6 +9,7 @@ import { subsidydirEn } from './modules/subsidydir.en';
 import { subsidyuiEn } from './modules/subsidyui.en';
 import { notifyEn } from './modules/notify.en';
 import { offlineEn } from './modules/offline.en';
+import { securityEn } from './modules/security.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -625,4 +626,5 @@ export const en: Record<MessageKey, string> = {
   ...notifyEn,
   ...offlineEn,
   ...exchangeEn,
+  ...securityEn,
 };

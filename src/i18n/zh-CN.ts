@@ -8,6 +8,7 @@ import { subsidydirZh } from './modules/subsidydir.zh-CN';
 import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 import { notifyZh } from './modules/notify.zh-CN';
 import { offlineZh } from './modules/offline.zh-CN';
+import { securityZh } from './modules/security.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -625,6 +626,7 @@ export const zhCN = {
   ...notifyZh,
   ...offlineZh,
   ...exchangeZh,
+  ...securityZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { auditLog, users } from '../../../db/schema/index';
 import { withinSql } from '../org/scope';
@@ -45,6 +45,11 @@ export interface AuditFilter {
   action?: string;
   entityType?: string;
   entityId?: string;
+  /** who did it */
+  actorUserId?: number;
+  /** time window, ms since the epoch: from inclusive, to exclusive */
+  from?: number;
+  to?: number;
   /** keyset pagination: rows with id below this */
   beforeId?: number;
   limit?: number;
@@ -74,6 +79,9 @@ export function listAudit(db: Db, f: AuditFilter): AuditRow[] {
   if (f.action) conds.push(eq(auditLog.action, f.action));
   if (f.entityType) conds.push(eq(auditLog.entityType, f.entityType));
   if (f.entityId) conds.push(eq(auditLog.entityId, f.entityId));
+  if (f.actorUserId) conds.push(eq(auditLog.actorUserId, f.actorUserId));
+  if (f.from !== undefined) conds.push(gte(auditLog.at, f.from));
+  if (f.to !== undefined) conds.push(lt(auditLog.at, f.to));
   if (f.beforeId) conds.push(lt(auditLog.id, f.beforeId));
   return db
     .select({

@@ -26,6 +26,8 @@ export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   { prefix: '/review', roles: ['official'] },
   // XLSX exports of a jurisdiction (M18): administrators, and officials (phones and ID numbers masked)
   { prefix: '/admin/export', roles: ['admin', 'official'] },
+  // the audit trail (browsing and export, 等保2.0 安全审计): administrators and officials, each within their jurisdiction
+  { prefix: '/admin/audit', roles: ['admin', 'official'] },
   { prefix: '/admin', roles: ['admin'] },
   { prefix: '/people', roles: ['supervisor', 'trainer', 'official', 'admin'] },
   // cohort notices: trainers to their learners, supervisors to their township's directors (the inbox itself is everyone's)

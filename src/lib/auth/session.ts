@@ -4,8 +4,10 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { sessions, users, roleAssignments, regions } from '../../../db/schema/index';
 import type { Role } from '../../../db/schema/auth';
+import { writeAudit } from '../audit/audit';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export interface SessionPolicy {
   /** lifetime of a session without activity */
@@ -42,6 +44,7 @@ export function createSession(
       assignmentId: opts.assignmentId ?? null,
       expiresAt,
       createdAt: opts.now,
+      lastSeenAt: opts.now,
       ip: opts.ip ?? null,
       userAgent: opts.userAgent?.slice(0, 300) ?? null,
     })
@@ -109,6 +112,7 @@ export function validateSessionToken(db: Db, token: string, now: number, policy:
     .select({
       id: sessions.id,
       expiresAt: sessions.expiresAt,
+      lastSeenAt: sessions.lastSeenAt,
       assignmentId: sessions.assignmentId,
       userId: users.id,
       phone: users.phone,
@@ -131,7 +135,11 @@ export function validateSessionToken(db: Db, token: string, now: number, policy:
   if (expiresAt - now < lifetime / 2) {
     expiresAt = now + lifetime;
     renewed = true;
-    db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id)).run();
+  }
+  // "last seen" for the person's list of sessions: written at most once a minute, not on every request
+  const stale = row.lastSeenAt === null || now - row.lastSeenAt >= LAST_SEEN_RESOLUTION_MS;
+  if (renewed || stale) {
+    db.update(sessions).set(renewed ? { expiresAt, lastSeenAt: now } : { lastSeenAt: now }).where(eq(sessions.id, id)).run();
   }
   const assignments = getUserAssignments(db, row.userId);
   const active = assignments.find((a) => a.id === row.assignmentId) ?? assignments[0] ?? null;
@@ -159,4 +167,59 @@ export function setSessionAssignment(db: Db, session: ValidSession, assignmentId
   if (!session.assignments.some((a) => a.id === assignmentId)) return false;
   db.update(sessions).set({ assignmentId }).where(eq(sessions.id, session.id)).run();
   return true;
+}
+
+export interface SessionListItem {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  expiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  /** the session of the device asking */
+  current: boolean;
+}
+
+/**
+ * A person's sessions still in force, most recently used first. The id is the SHA-256 of the cookie
+ * token, so showing it (to address a revocation) gives nobody a usable cookie.
+ */
+export function listUserSessions(db: Db, userId: number, now: number, currentId: string | null = null): SessionListItem[] {
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastSeenAt: sessions.lastSeenAt,
+      expiresAt: sessions.expiresAt,
+      ip: sessions.ip,
+      userAgent: sessions.userAgent,
+    })
+    .from(sessions)
+    .where(eq(sessions.userId, userId))
+    .all()
+    .filter((s) => s.expiresAt > now)
+    .map((s) => ({ ...s, current: s.id === currentId }))
+    .sort((a, b) => (b.lastSeenAt ?? b.createdAt) - (a.lastSeenAt ?? a.createdAt));
+}
+
+/**
+ * Ends one session of this person (never someone else's, whatever id is sent), audited; false when there
+ * was none. The caller has checked the actor may act on the person (themselves, or an administrator
+ * whose jurisdiction holds them); `regionPath` files the audit row under the person's region.
+ */
+export function revokeUserSession(
+  db: Db,
+  actor: { userId: number; ip?: string | null; regionPath?: string | null },
+  userId: number,
+  sessionId: string,
+  now = Date.now(),
+): boolean {
+  if (!/^[0-9a-f]{64}$/.test(sessionId)) return false;
+  return db.transaction((tx) => {
+    const n = tx.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId))).run().changes;
+    if (n > 0) {
+      writeAudit(tx, { actorUserId: actor.userId, action: 'auth.session_revoked', entityType: 'user', entityId: userId, regionPath: actor.regionPath ?? null, ip: actor.ip, at: now });
+    }
+    return n > 0;
+  });
 }

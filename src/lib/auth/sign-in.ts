@@ -24,9 +24,13 @@ export async function signIn(
 ): Promise<SignInResult> {
   const keys = [phoneKey(input.phone), ipKey(input.ip)];
   const locked = getLockedUntil(db, keys, input.now);
-  if (locked) return { ok: false, reason: 'locked', until: locked };
-
   const user = db.select().from(users).where(eq(users.phone, input.phone)).get();
+  if (locked) {
+    // kept in the person's sign-in history (no password is checked, so the answer is as quick for any phone)
+    writeAudit(db, { actorUserId: user?.id ?? null, action: 'auth.sign_in_locked', entityType: 'user', entityId: user?.id ?? null, ip: input.ip, at: input.now });
+    return { ok: false, reason: 'locked', until: locked };
+  }
+
   const valid = await verifyPassword(user?.passwordHash ?? (await getDummyHash()), input.password);
   if (!user || !valid) {
     const until = recordFailure(db, keys, input.now, policy);
