@@ -9,3 +9,4 @@ export * from './certification';
 export * from './skills';
 export * from './fieldwork';
 export * from './subsidy';
+export * from './dashboard';

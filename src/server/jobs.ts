@@ -2,6 +2,7 @@ import type { Db } from '../../db/client';
 import { escalateUnreported } from '../lib/fieldwork/entries';
 import { applyVisitNorms } from '../lib/fieldwork/norms-sync';
 import { dayOf } from '../lib/time';
+import { overdueAsOf, refreshOverdue } from '../lib/dashboard/rollups';
 
 /**
  * Scheduled work inside the app: `npm start` runs it every few minutes, `npm run jobs` once. Every job
@@ -24,6 +25,8 @@ export function runJobsOnce(db: Db, now = Date.now(), force = true): JobResult {
     reintervalled = applyVisitNorms(db, today);
     normsDay = today;
   }
+  // "overdue now" on the dashboards is counted for a day; a new day recounts it (ADR 0014)
+  if (overdueAsOf(db) !== today) refreshOverdue(db, today);
   return { escalated: escalateUnreported(db, now), reintervalled };
 }
 
