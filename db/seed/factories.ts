@@ -1,5 +1,5 @@
 import type { Db } from '../client';
-import { refreshForPath } from '../../src/lib/dashboard/rollups';
+import { countNewAssignment } from '../../src/lib/dashboard/rollups';
 import { users, roleAssignments } from '../schema/index';
 import type { Role } from '../schema/auth';
 import { getRegion } from '../../src/lib/org/regions';
@@ -46,7 +46,7 @@ export function insertAssignment(db: Db, userId: number, role: Role, regionId: n
     .values({ userId, role, regionId, regionPath: region.path, institutionId, active: true, createdAt: now })
     .returning({ id: roleAssignments.id })
     .get().id;
-  refreshForPath(db, region.path, ['staffing']);
+  countNewAssignment(db, { id, role, regionId, regionPath: region.path });
   return id;
 }
 

@@ -5,6 +5,7 @@ import { workEn } from './modules/work.en';
 import { superviseEn } from './modules/supervise.en';
 import { subsidyEn } from './modules/subsidy.en';
 import { subsidydirEn } from './modules/subsidydir.en';
+import { dashboardEn } from './modules/dashboard.en';
 import { subsidyuiEn } from './modules/subsidyui.en';
 
 export const en: Record<MessageKey, string> = {
@@ -619,4 +620,5 @@ export const en: Record<MessageKey, string> = {
   ...subsidyEn,
   ...subsidydirEn,
   ...subsidyuiEn,
+  ...dashboardEn,
 };

@@ -4,6 +4,7 @@ import { workZh } from './modules/work.zh-CN';
 import { superviseZh } from './modules/supervise.zh-CN';
 import { subsidyZh } from './modules/subsidy.zh-CN';
 import { subsidydirZh } from './modules/subsidydir.zh-CN';
+import { dashboardZh } from './modules/dashboard.zh-CN';
 import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
@@ -619,6 +620,7 @@ export const zhCN = {
   ...subsidyZh,
   ...subsidydirZh,
   ...subsidyuiZh,
+  ...dashboardZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

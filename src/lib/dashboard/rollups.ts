@@ -459,3 +459,21 @@ export function countApprovedRun(db: Pick<Db, 'all' | 'insert'>, runId: number, 
     bump(db, r.path, P.subsidyFen, month, r.fen);
   }
 }
+
+/**
+ * A new active role assignment of an active person, counted by increments (no recount): used by bulk
+ * writers that insert assignments one by one (the seed factories). Onboarding is counted when it is set
+ * (enrolNewMember refreshes the county).
+ */
+export function countNewAssignment(db: Pick<Db, 'all' | 'insert'>, ra: { id: number; role: string; regionId: number; regionPath: string }): void {
+  if (ra.role !== 'director' && ra.role !== 'supervisor' && ra.role !== 'caregiver') return;
+  const row = db.all<{ userActive: number; level: number; others: number }>(sql`
+    select (select u.active from role_assignments x join users u on u.id = x.user_id where x.id = ${ra.id}) as userActive,
+      (select level from regions where id = ${ra.regionId}) as level,
+      (select count(*) from role_assignments o join users u on u.id = o.user_id
+        where o.region_id = ${ra.regionId} and o.role = ${ra.role} and o.active = 1 and u.active = 1 and o.id <> ${ra.id}) as others`)[0];
+  if (!row || !row.userActive) return;
+  bump(db, ra.regionPath, `staff.${ra.role}`, '', 1);
+  const coverLevel = ra.role === 'director' ? 5 : ra.role === 'supervisor' ? 4 : 0;
+  if (row.level === coverLevel && row.others === 0) bump(db, ra.regionPath, coverLevel === 5 ? M.villagesCovered : M.townshipsCovered, '', 1);
+}
