@@ -27,8 +27,33 @@ export interface ChartSpec {
 
 const PALETTE = ['#1f6f8b', '#e07a1f', '#3a8d3f', '#b23a48', '#6b5ca5', '#8a8a8a'];
 
-/** Renders a bar/line chart to an SVG string; deterministic for the same input. */
+/**
+ * Rendered charts by their input: the same numbers give the same SVG, so a figure that did not change is
+ * not drawn again (ECharts takes ~10 ms a chart). A changed figure is a different key, never a stale chart.
+ */
+const CACHE_MAX = 500;
+const cache = new Map<string, string>();
+
+export function clearChartCache(): void {
+  cache.clear();
+}
+
+/** Renders a bar/line chart to an SVG string; deterministic for the same input (and cached by it). */
 export function renderChartSvg(spec: ChartSpec): string {
+  const key = JSON.stringify(spec);
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const svg = drawChart(spec);
+  cache.set(key, svg);
+  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+  return svg;
+}
+
+function drawChart(spec: ChartSpec): string {
   const width = spec.width ?? 640;
   const height = spec.height ?? (spec.horizontal ? Math.max(160, 28 * spec.categories.length + 60) : 260);
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
