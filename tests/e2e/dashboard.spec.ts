@@ -24,7 +24,7 @@ test('the province official drills down from the province to a township', async 
   await signIn(page, ACCOUNTS.provinceOfficial.phone);
   expect(pathOf(page)).toBe('/review');
   const main = page.locator('main');
-  await expect(page.locator('h1')).toContainText('湖北省');
+  await expect(page.locator('#dash-title')).toContainText('湖北省');
   await expect(main.locator('#dash-stats')).toContainText('村(社区)已配备儿童主任');
   // a chart is inline SVG labelled by its caption, with its table beside it; no chart script is loaded
   const children = main.locator('#dash-children');
@@ -46,7 +46,7 @@ test('the province official drills down from the province to a township', async 
   // province → 十堰市 → 竹山县 → 城关镇
   for (const [name, level] of [['十堰市', 2], ['竹山县', 3], ['城关镇', 4]] as const) {
     await Promise.all([page.waitForURL(new RegExp(`region=${regionId(name, level)}$`)), main.locator('#dash-children table').getByRole('link', { name, exact: true }).click()]);
-    await expect(page.locator('h1')).toContainText(name);
+    await expect(page.locator('#dash-title')).toContainText(name);
     await expect(page.locator('nav.crumbs')).toContainText('湖北省');
   }
   // the township: its villages, figures from the demo's director and field work
@@ -66,7 +66,7 @@ test('the province official drills down from the province to a township', async 
 
 test('the 竹山县 official cannot see 江陵县', async ({ page }) => {
   await signIn(page, ACCOUNTS.zhushanOfficial.phone);
-  await expect(page.locator('h1')).toContainText('竹山县');
+  await expect(page.locator('#dash-title')).toContainText('竹山县');
   await expect(page.locator('main')).not.toContainText('江陵县');
   const jiangling = regionId('江陵县', 3);
   for (const path of [`/review?region=${jiangling}`, `/review/lists?region=${jiangling}&list=vacancies`, `/review/lists?region=${jiangling}&list=pending`, `/review/export.xlsx?region=${jiangling}&table=months`]) {
@@ -81,6 +81,6 @@ test('the 竹山县 official cannot see 江陵县', async ({ page }) => {
   const other = await page.context().browser()!.newContext();
   const p2 = await other.newPage();
   await signIn(p2, ACCOUNTS.jianglingOfficial.phone);
-  await expect(p2.locator('h1')).toContainText('江陵县');
+  await expect(p2.locator('#dash-title')).toContainText('江陵县');
   await other.close();
 });
