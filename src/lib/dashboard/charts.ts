@@ -54,17 +54,17 @@ export function renderChartSvg(spec: ChartSpec): string {
 }
 
 function drawChart(spec: ChartSpec): string {
-  const width = spec.width ?? 640;
+  const width = spec.width ?? 480;
   const height = spec.height ?? (spec.horizontal ? Math.max(160, 28 * spec.categories.length + 60) : 260);
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     const valueAxis = { type: 'value' as const, max: spec.percent ? 100 : undefined, axisLabel: { formatter: spec.percent ? '{value}%' : '{value}' }, minInterval: spec.percent ? undefined : 1 };
-    const categoryAxis = { type: 'category' as const, data: spec.categories, axisLabel: { interval: 0, hideOverlap: true } };
+    const categoryAxis = { type: 'category' as const, data: spec.categories, axisLabel: { interval: spec.horizontal ? 0 : 'auto' as const, fontSize: 12 } };
     chart.setOption({
       animation: false,
       color: PALETTE,
       textStyle: { fontFamily: 'sans-serif' },
-      grid: { left: spec.horizontal ? 110 : 50, right: 20, top: spec.series.length > 1 ? 36 : 16, bottom: 36, containLabel: false },
+      grid: { left: 8, right: 28, top: spec.series.length > 1 ? 40 : 16, bottom: 8, containLabel: true },
       legend: spec.series.length > 1 ? { top: 4, data: spec.series.map((s) => s.name) } : undefined,
       xAxis: spec.horizontal ? valueAxis : categoryAxis,
       yAxis: spec.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
