@@ -22,6 +22,8 @@ import {
   P,
 } from '../../../src/lib/dashboard/rollups';
 import { roleAssignments, certificates, users } from '../../../db/schema/index';
+import { syncContent } from '../../../src/lib/learning/sync';
+import { loadContent } from '../../../src/lib/learning/content';
 import type { Db } from '../../../db/client';
 
 const DAY = 86_400_000;
@@ -94,6 +96,14 @@ describe('coverage figures', () => {
     const s2 = readStats(db, [zs.id]).get(zs.id)!;
     expect(s2.get(M.directors)).toBe(1);
     expect(s2.get(M.villagesCovered)).toBe(1);
+
+    // a new director role meets the onboarding gate (the real curricula and policy): 待上岗 is counted
+    syncContent(db, loadContent('content'), Date.now() - DAY);
+    const newcomer = w.person('caregiver', w.shiyan, '丁');
+    addAssignment(db, { userId: admin, scopePath: w.province.path }, newcomer, { role: 'director', regionId: w.cgVillage2.id, institutionId: null });
+    const s3 = readStats(db, [zs.id]).get(zs.id)!;
+    expect(s3.get(M.onboardingPending)).toBe(1);
+    expect(s3.get(M.villagesCovered)).toBe(2);
     const { kept, rebuilt } = recount();
     expect(kept).toEqual(rebuilt);
   });
@@ -122,6 +132,8 @@ describe('coverage figures', () => {
 describe('rollups equal a recount after a random sequence of events', () => {
   it.each([1, 2, 3])('seed %i', async (seed) => {
     const rng = prng(seed);
+    // the real courses and curricula: directors given a role through addAssignment meet the onboarding gate
+    syncContent(db, loadContent('content'), at('2026-03-01'));
     rebuildRollups(db, '2026-04-01');
     const admin = w.person('admin', w.province, '管理员');
     const adminActor = { userId: admin, scopePath: w.province.path };
