@@ -11,3 +11,4 @@ export * from './fieldwork';
 export * from './subsidy';
 export * from './notify';
 export * from './exchange';
+export * from './dashboard';

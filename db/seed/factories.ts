@@ -1,4 +1,5 @@
 import type { Db } from '../client';
+import { countNewAssignment } from '../../src/lib/dashboard/rollups';
 import { users, roleAssignments } from '../schema/index';
 import type { Role } from '../schema/auth';
 import { getRegion } from '../../src/lib/org/regions';
@@ -40,11 +41,13 @@ export function insertUser(db: Db, u: UserSpec): number {
 export function insertAssignment(db: Db, userId: number, role: Role, regionId: number, institutionId: number | null = null, now = Date.now()): number {
   const region = getRegion(db, regionId);
   if (!region) throw new Error(`no region ${regionId}`);
-  return db
+  const id = db
     .insert(roleAssignments)
     .values({ userId, role, regionId, regionPath: region.path, institutionId, active: true, createdAt: now })
     .returning({ id: roleAssignments.id })
     .get().id;
+  countNewAssignment(db, { id, role, regionId, regionPath: region.path });
+  return id;
 }
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';

@@ -11,6 +11,8 @@ import { loadContent } from '../../src/lib/learning/content';
 import { syncContent } from '../../src/lib/learning/sync';
 import { loadPolicyDefaults, syncPolicyDefaults } from '../../src/lib/policy/defaults';
 import { resolve } from 'node:path';
+import { rebuildRollups, rollupsEmpty } from '../../src/lib/dashboard/rollups';
+import { dayOf } from '../../src/lib/time';
 
 export interface PrepareOptions {
   demo: boolean;
@@ -40,12 +42,19 @@ export async function prepareDatabase(db: Db, o: PrepareOptions): Promise<void> 
   if (!empty) syncPolicyDefaults(db, policyDefaults);
   if (empty && o.demo) {
     const s = await seedDemo(db, { policyDefaults });
+    // the demo seed writes some history in bulk: count the dashboards' rollups from scratch once
+    rebuildRollups(db, dayOf(Date.now()));
     log(`已写入演示数据 (demo seed): ${s.regions} 个区划, ${s.directors} 名儿童主任, ${s.supervisors} 名督导员, ${s.vacantVillages} 个空缺村`);
     return;
   }
   if (empty) {
     seedHubeiTree(db);
     syncPolicyDefaults(db, policyDefaults);
+  }
+  // a database from before the dashboards (or a bulk-loaded one): count the rollups once (ADR 0014)
+  if (rollupsEmpty(db)) {
+    rebuildRollups(db, dayOf(Date.now()));
+    log('统计汇总已重建 (dashboard rollups rebuilt)');
   }
   const hasAdmin = db
     .select({ id: roleAssignments.id })

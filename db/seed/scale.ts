@@ -17,6 +17,7 @@ import { nextDueAfter } from '../../src/lib/fieldwork/schedule';
 import { loadPolicyDefaults } from '../../src/lib/policy/defaults';
 import { visitNormsSchema, intervalFor, VISIT_NORMS_KIND, type VisitNorms } from '../../src/lib/fieldwork/rules';
 import type { CaseCategory, GuardianSituation, RiskLevel } from '../schema/fieldwork';
+import { rebuildRollups } from '../../src/lib/dashboard/rollups';
 
 export type ScaleName = 'national' | 'province' | 'tiny';
 export const SCALES: readonly ScaleName[] = ['national', 'province', 'tiny'];
@@ -417,5 +418,7 @@ export async function seedScale(db: Db, opts: ScaleOptions): Promise<ScaleCounts
     sqlite.pragma('wal_autocheckpoint = 1000');
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
   }
+  // the bulk inserts above bypass the events' rollup hooks: count the dashboards' rollups once
+  rebuildRollups(db, dayOf(Date.now()));
   return counts;
 }

@@ -6,6 +6,7 @@ import { workEn } from './modules/work.en';
 import { superviseEn } from './modules/supervise.en';
 import { subsidyEn } from './modules/subsidy.en';
 import { subsidydirEn } from './modules/subsidydir.en';
+import { dashboardEn } from './modules/dashboard.en';
 import { subsidyuiEn } from './modules/subsidyui.en';
 import { notifyEn } from './modules/notify.en';
 import { offlineEn } from './modules/offline.en';
@@ -627,4 +628,5 @@ export const en: Record<MessageKey, string> = {
   ...offlineEn,
   ...exchangeEn,
   ...securityEn,
+  ...dashboardEn,
 };

@@ -5,6 +5,7 @@ import { workZh } from './modules/work.zh-CN';
 import { superviseZh } from './modules/supervise.zh-CN';
 import { subsidyZh } from './modules/subsidy.zh-CN';
 import { subsidydirZh } from './modules/subsidydir.zh-CN';
+import { dashboardZh } from './modules/dashboard.zh-CN';
 import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 import { notifyZh } from './modules/notify.zh-CN';
 import { offlineZh } from './modules/offline.zh-CN';
@@ -627,6 +628,7 @@ export const zhCN = {
   ...offlineZh,
   ...exchangeZh,
   ...securityZh,
+  ...dashboardZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

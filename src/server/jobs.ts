@@ -5,6 +5,7 @@ import { runReminders, notifyExamsOpening, type ReminderResult } from '../lib/no
 import { backfillNoticeCategories } from '../lib/notify/notices';
 import { dispatchSms, LogSmsProvider, type SmsProvider, type DispatchResult } from '../lib/notify/sms';
 import { dayOf } from '../lib/time';
+import { overdueAsOf, refreshOverdue } from '../lib/dashboard/rollups';
 
 /**
  * Scheduled work inside the app: `npm start` runs it every few minutes, `npm run jobs` once. Every job
@@ -35,6 +36,8 @@ export function runJobsOnce(db: Db, now = Date.now(), force = true): JobResult {
   } else {
     reminders = { ...emptyReminders(), examsOpened: notifyExamsOpening(db, now) };
   }
+  // "overdue now" on the dashboards is counted for a day; a new day recounts it (ADR 0014)
+  if (overdueAsOf(db) !== today) refreshOverdue(db, today);
   return { escalated: escalateUnreported(db, now), reintervalled, reminders };
 }
 

@@ -946,7 +946,41 @@ const rosterImport: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, rosterImport, quizSubmissions, nationalSubsidy];
+
+// ---------------------------------------------------------------------------------------------
+// Officials' dashboards (M16) on the scale database, in their own process
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs tests/bench/dashboard.ts on the scale database (tmp/scale-national.db by default, made by the
+ * national subsidy scenario above; `--dashboard-scale province` for tmp/scale-province.db): migrations,
+ * rollups rebuilt once when empty, then the province view and counties timed. Targets: province ≤ 200 ms
+ * p95, county ≤ 50 ms p95.
+ */
+const dashboardScale: Scenario = {
+  name: 'dashboards at scale',
+  async run() {
+    const i = process.argv.indexOf('--dashboard-scale');
+    const scale = i > 0 ? process.argv[i + 1]! : 'national';
+    const r = spawnSync('npx', ['tsx', 'tests/bench/dashboard.ts', '--scale', scale], { cwd: ROOT, stdio: 'inherit' });
+    const failures: string[] = [];
+    let rows: Row[] = [];
+    try {
+      const j = JSON.parse(readFileSync(join(RESULTS_DIR, `dashboard-${scale}.json`), 'utf8'));
+      rows = [
+        { view: `province (${j.province.name})`, runs: j.province.runs, 'p50 ms': j.province.p50, 'p95 ms': j.province.p95, 'max ms': j.province.max, 'target p95 ms': j.province.targetMs, 'rebuild s': j.rebuildS, 'rollup rows': j.statsRows },
+        { view: `county (${j.county.counties} counties)`, runs: j.county.runs, 'p50 ms': j.county.p50, 'p95 ms': j.county.p95, 'max ms': j.county.max, 'target p95 ms': j.county.targetMs, 'rebuild s': j.rebuildS, 'rollup rows': j.statsRows },
+      ];
+      if (j.province.p95 > j.province.targetMs) failures.push(`province view p95 ${j.province.p95} ms, over ${j.province.targetMs} ms`);
+      if (j.county.p95 > j.county.targetMs) failures.push(`county view p95 ${j.county.p95} ms, over ${j.county.targetMs} ms`);
+    } catch (e) {
+      failures.push(`no results from tests/bench/dashboard.ts (exit ${r.status}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { id: 'dashboard-scale', title: `Officials' dashboards from rollups (${scale} scale seed, in-process page path incl. SVG charts)`, columns: ['view', 'runs', 'p50 ms', 'p95 ms', 'max ms', 'target p95 ms', 'rebuild s', 'rollup rows'], rows, failures };
+  },
+};
+
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, rosterImport, quizSubmissions, nationalSubsidy, dashboardScale];
 
 // ---------------------------------------------------------------------------------------------
 // Output

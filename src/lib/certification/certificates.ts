@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { refreshForPath, refreshRootOf } from '../dashboard/rollups';
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import type { Db } from '../../../db/client';
@@ -105,7 +106,11 @@ export function issueCertificate(db: Db, input: IssueInput, now: number): Certif
     })
     .returning()
     .get();
-  if (input.supersedesId) db.update(certificates).set({ status: 'superseded' }).where(and(eq(certificates.id, input.supersedesId), eq(certificates.status, 'valid'))).run();
+  if (input.supersedesId) {
+    const old = db.update(certificates).set({ status: 'superseded' }).where(and(eq(certificates.id, input.supersedesId), eq(certificates.status, 'valid'))).returning({ regionPath: certificates.regionPath }).get();
+    if (old && refreshRootOf(old.regionPath) !== refreshRootOf(input.regionPath)) refreshForPath(db, old.regionPath, ['certificates']);
+  }
+  refreshForPath(db, input.regionPath, ['certificates']);
   writeAudit(db, { actorUserId: null, action: 'certificate.issue', entityType: 'certificate', entityId: row.id, regionPath: input.regionPath, after: { serial, title: input.title, holder: holderMasked }, at: now });
   return row;
 }
@@ -263,6 +268,7 @@ export function revokeCertificate(db: Db, actor: { userId: number; scopePath: st
   if (c.status === 'revoked') return;
   db.transaction((tx) => {
     tx.update(certificates).set({ status: 'revoked', revokedAt: now, revokedBy: actor.userId, revokeReason: r }).where(eq(certificates.id, id)).run();
+    refreshForPath(tx, c.regionPath, ['certificates']);
     writeAudit(tx, { actorUserId: actor.userId, action: 'certificate.revoke', entityType: 'certificate', entityId: id, regionPath: c.regionPath, before: { status: c.status }, after: { status: 'revoked', reason: r }, ip: actor.ip, at: now });
   });
 }

@@ -7,6 +7,7 @@ import { phoneField, personName, isValidIdNumber } from '../validation/form';
 import { maskPhone } from '../privacy/mask';
 import { writeAudit } from '../audit/audit';
 import { enrolNewMember, enrolNewMembersBatch } from '../learning/enrol';
+import { refreshStaffingRollups } from '../dashboard/rollups';
 import { mapColumns, type Table } from './table';
 import { inTransactionInChunks, bulkAuditWriter, ImportRejected, type Problem, type ImportActor } from './common';
 
@@ -410,8 +411,9 @@ export async function commitRoster(
     });
     // staffing is counted per village and township: a changed village changes its township's figures too
     const affectedRegionIds = [...affected].sort((a, b) => a - b);
-    // ROLLUP-HOOK: refreshStaffingRollups(db, affectedRegionIds) — the dashboards' staffing rollups of the
-    // affected villages/townships (and their ancestors), inside this transaction so they commit together.
+    // the dashboards' staffing rollups of the affected villages/townships (and their ancestors), inside
+    // this transaction so they commit together (ADR 0014)
+    if (affectedRegionIds.length) refreshStaffingRollups(db, affectedRegionIds);
     const result: RosterResult = { created: check.summary.create, updated: check.summary.update, unchanged: check.summary.unchanged, affectedRegionIds };
     writeAudit(db, {
       actorUserId: actor.userId,

@@ -1,4 +1,5 @@
 import { and, asc, eq, ne, sql, desc } from 'drizzle-orm';
+import { trackCase } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import { cases, regions, workEntries } from '../../../db/schema/index';
 import type { Role } from '../../../db/schema/auth';
@@ -63,6 +64,7 @@ export function createCase(db: Db, actor: FieldActor, input: CaseForm, now = Dat
       })
       .returning()
       .get();
+    trackCase(tx, null, row);
     writeAudit(tx, { actorUserId: actor.userId, action: 'case.create', entityType: 'case', entityId: row.id, regionPath: row.regionPath, after: { code: row.code, category: row.category, guardianSituation: row.guardianSituation, risk: row.risk, openedOn: row.openedOn }, ip: actor.ip, at: now });
     return row;
   });
@@ -113,7 +115,9 @@ export function closeCase(db: Db, actor: FieldActor, id: number, input: { closed
   return db.transaction((tx) => {
     tx.update(cases).set({ status: 'closed', closedOn: input.closedOn, closeReason: input.closeReason, nextDueDay: null, updatedAt: now }).where(eq(cases.id, id)).run();
     writeAudit(tx, { actorUserId: actor.userId, action: 'case.close', entityType: 'case', entityId: id, regionPath: c.regionPath, after: input, ip: actor.ip, at: now });
-    return tx.select().from(cases).where(eq(cases.id, id)).get()!;
+    const after = tx.select().from(cases).where(eq(cases.id, id)).get()!;
+    trackCase(tx, c, after);
+    return after;
   });
 }
 
@@ -137,7 +141,9 @@ export function recomputeCaseSchedule(db: Tx, caseId: number): Case {
     .get()?.day ?? null;
   const anchor = last && last > c.openedOn ? last : c.openedOn;
   const nextDueDay = c.status === 'active' ? nextDueAfter(c.intervalHistory, anchor) : null;
-  return db.update(cases).set({ lastVisitDay: last, lastVerifiedVisitDay: lastVerified, nextDueDay }).where(eq(cases.id, caseId)).returning().get();
+  const after = db.update(cases).set({ lastVisitDay: last, lastVerifiedVisitDay: lastVerified, nextDueDay }).where(eq(cases.id, caseId)).returning().get();
+  trackCase(db, c, after);
+  return after;
 }
 
 export interface CaseListRow extends Case {

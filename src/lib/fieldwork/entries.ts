@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { countVerified } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import { cases, workEntries, regions, users, roleAssignments } from '../../../db/schema/index';
 import { addNotices } from '../notify/notices';
@@ -243,7 +244,8 @@ export function verifyEntries(db: Db, actor: FieldActor, ids: number[], now = Da
   const rows = ids.map((id) => decidable(db, actor, id));
   return db.transaction((tx) => {
     for (const e of rows) {
-      tx.update(workEntries).set({ status: 'verified', decidedAt: now, decidedBy: actor.userId, updatedAt: now }).where(and(eq(workEntries.id, e.id), eq(workEntries.status, 'submitted'))).run();
+      const changed = tx.update(workEntries).set({ status: 'verified', decidedAt: now, decidedBy: actor.userId, updatedAt: now }).where(and(eq(workEntries.id, e.id), eq(workEntries.status, 'submitted'))).run();
+      if (changed.changes > 0) countVerified(tx, e);
       if (e.type === 'visit' && e.caseId !== null) recomputeCaseSchedule(tx, e.caseId);
       writeAudit(tx, { actorUserId: actor.userId, action: 'work.verify', entityType: 'work_entry', entityId: e.id, regionPath: e.regionPath, before: { status: e.status }, after: { status: 'verified' }, ip: actor.ip, at: now });
     }

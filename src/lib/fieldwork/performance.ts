@@ -1,4 +1,5 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { bump, P } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import { performanceRatings, regions, users } from '../../../db/schema/index';
 import { RATINGS, type Rating } from '../../../db/schema/fieldwork';
@@ -165,6 +166,13 @@ export function computeRatings(db: Db, actor: FieldActor, regionId: number, peri
         computedAt: now,
         computedBy: actor.userId,
       };
+      const previous = tx
+        .select({ rating: performanceRatings.rating, regionPath: performanceRatings.regionPath })
+        .from(performanceRatings)
+        .where(and(eq(performanceRatings.userId, values.userId), eq(performanceRatings.role, values.role), eq(performanceRatings.period, values.period)))
+        .get();
+      if (previous) bump(tx, previous.regionPath, `${P.ratingPrefix}${values.role}.${previous.rating}`, values.period, -1);
+      bump(tx, values.regionPath, `${P.ratingPrefix}${values.role}.${values.rating}`, values.period, 1);
       tx.insert(performanceRatings)
         .values(values)
         .onConflictDoUpdate({ target: [performanceRatings.userId, performanceRatings.role, performanceRatings.period], set: values })

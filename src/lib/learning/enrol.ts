@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { refreshForPath } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import {
   learningAssignments,
@@ -120,7 +121,10 @@ export function enrolInAssignment(db: Db, a: LearningAssignment, ra: RoleAssignm
     });
   }
   bumpAssignmentRollup(db, a.id, ra.regionPath, 1, complete ? 1 : 0);
-  if (complete && a.onboarding) db.update(roleAssignments).set({ onboarding: 'done' }).where(eq(roleAssignments.id, ra.id)).run();
+  if (complete && a.onboarding) {
+    db.update(roleAssignments).set({ onboarding: 'done' }).where(eq(roleAssignments.id, ra.id)).run();
+    refreshForPath(db, ra.regionPath, ['staffing']);
+  }
   return true;
 }
 
@@ -192,6 +196,7 @@ export function enrolNewMember(db: Db, roleAssignmentId: number, now = Date.now(
     if (a) {
       onboardingAssignmentId = a.id;
       db.update(roleAssignments).set({ onboarding: 'pending' }).where(eq(roleAssignments.id, ra.id)).run();
+      refreshForPath(db, ra.regionPath, ['staffing']);
       if (enrolInAssignment(db, a, { ...ra, onboarding: 'pending' }, now)) n++;
     }
   }

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { refreshForPath } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import {
   courses,
@@ -166,7 +167,10 @@ function completeCourse(db: Db, userId: number, course: Course, now: number) {
           .where(and(eq(regionAssignmentRollup.assignmentId, a.id), eq(regionAssignmentRollup.regionId, regionId)))
           .run();
       }
-      if (a.onboarding) db.update(roleAssignments).set({ onboarding: 'done' }).where(eq(roleAssignments.id, e.roleAssignmentId)).run();
+      if (a.onboarding) {
+        db.update(roleAssignments).set({ onboarding: 'done' }).where(eq(roleAssignments.id, e.roleAssignmentId)).run();
+        refreshForPath(db, e.regionPath, ['staffing']);
+      }
       // completing a curriculum earns its certificate (once; renewed when expired or owing an update)
       if (a.curriculumId) issueForCurriculum(db, userId, a.curriculumId, e.regionPath, now);
     }

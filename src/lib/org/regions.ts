@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, like, sql } from 'drizzle-orm';
+import { bump, M } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import { regions, institutions } from '../../../db/schema/index';
 import { pathIds, withinSql } from './scope';
@@ -90,6 +91,8 @@ export function insertRegion(db: Db, r: NewRegion): Region {
     .get();
   const path = `${r.parent?.path ?? '/'}${row.id}/`;
   db.update(regions).set({ path }).where(eq(regions.id, row.id)).run();
+  if (row.level === 4) bump(db, path, M.townships, '', 1);
+  if (row.level === 5) bump(db, path, M.villages, '', 1);
   return { ...row, path };
 }
 

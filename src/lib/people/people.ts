@@ -1,4 +1,5 @@
 import { and, asc, eq, exists, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import { refreshForPath, refreshStaffingForUser } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import { users, roleAssignments, regions, institutions } from '../../../db/schema/index';
 import type { Role } from '../../../db/schema/auth';
@@ -257,6 +258,7 @@ export async function createPerson(db: Db, actor: Actor, input: NewPerson, now =
       .get();
     // onboarding gate and cohort enrolment for the new role, in the same transaction
     enrolNewMember(tx as unknown as Db, a.id, now);
+    refreshForPath(tx, regionPath, ['staffing']);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'user.create',
@@ -307,6 +309,7 @@ export function setPersonActive(db: Db, actor: Actor, userId: number, active: bo
   db.transaction((tx) => {
     tx.update(users).set({ active, updatedAt: now }).where(eq(users.id, userId)).run();
     if (!active) invalidateUserSessions(tx as unknown as Db, userId);
+    refreshStaffingForUser(tx, userId);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: active ? 'user.activate' : 'user.deactivate',
@@ -370,6 +373,7 @@ export function addAssignment(db: Db, actor: Actor, userId: number, input: Assig
       .returning({ id: roleAssignments.id })
       .get();
     enrolNewMember(tx as unknown as Db, a.id, now);
+    refreshForPath(tx, regionPath, ['staffing']);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'assignment.add',
@@ -393,6 +397,7 @@ export function endAssignment(db: Db, actor: Actor, userId: number, assignmentId
   if (userId === actor.userId && a.role === 'admin') throw new FieldError('assignmentId', 'v.cannotEndOwnAdmin');
   db.transaction((tx) => {
     tx.update(roleAssignments).set({ active: false, endedAt: now }).where(eq(roleAssignments.id, assignmentId)).run();
+    refreshForPath(tx, a.regionPath, ['staffing']);
     writeAudit(tx, {
       actorUserId: actor.userId,
       action: 'assignment.end',

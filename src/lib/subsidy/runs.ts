@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { countApprovedRun } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import { subsidyRuns, subsidyLines, subsidyReviews, subsidyAppeals, regions, users, roleAssignments } from '../../../db/schema/index';
 import { FieldError } from '../errors';
@@ -297,6 +298,7 @@ export function approveRun(db: Db, actor: FieldActor, runId: number, now = Date.
   if (waiting.length > 0) throw new FieldError('_form', 'v.subsidy.reviewsMissing', { names: waiting.map((t) => t.name).join('、') });
   return db.transaction((tx) => {
     const r = tx.update(subsidyRuns).set({ status: 'approved', approvedBy: actor.userId, approvedAt: now }).where(and(eq(subsidyRuns.id, runId), eq(subsidyRuns.status, 'reviewing'))).returning().get();
+    if (r) countApprovedRun(tx, r.id, r.month);
     // appeals paid by this run's adjustment lines are settled
     for (const l of tx.select({ id: subsidyLines.id, appealId: subsidyLines.appealId }).from(subsidyLines).where(and(eq(subsidyLines.runId, runId), sql`${subsidyLines.appealId} is not null`)).all()) {
       tx.update(subsidyAppeals).set({ adjustmentLineId: l.id }).where(eq(subsidyAppeals.id, l.appealId!)).run();

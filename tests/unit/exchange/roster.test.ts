@@ -13,6 +13,7 @@ import { readTable } from '../../../src/lib/exchange/table';
 import { toCsv } from '../../../src/lib/exchange/csv';
 import { users, roleAssignments, auditLog, curricula, enrollments, courseProgress, regionAssignmentRollup } from '../../../db/schema/index';
 import type { Db } from '../../../db/client';
+import { dumpStats, rebuildRollups } from '../../../src/lib/dashboard/rollups';
 
 const NOW = Date.UTC(2026, 5, 1, 2);
 let t: ReturnType<typeof createTestDb>;
@@ -148,6 +149,21 @@ describe('roster commit', () => {
     expect(db.select().from(users).where(eq(users.id, d)).get()).toMatchObject({ name: '新名字', idNumber: idNumber(3) });
     const audit = db.select().from(auditLog).where(eq(auditLog.action, 'user.import_update')).get()!;
     expect(JSON.parse(audit.before!)).toEqual({ name: '旧名字', idNumber: null });
+  });
+
+  it('keeps the dashboards\' staffing rollups equal to a recount (new people and a move)', async () => {
+    rebuildRollups(db, '2026-06-01');
+    const d = w.person('director', w.cgVillage, '旧名字');
+    const phone = db.select().from(users).where(eq(users.id, d)).get()!.phone;
+    const rows = await rowsOf([
+      ['新名字', phone, '', '儿童主任', '', '', '城关镇', '测试二村'],
+      ['王二', '13711110002', '', '督导员', '', '', '宝丰镇', ''],
+    ]);
+    await commitRoster(db, actor(), rows, { passwordHash: w.hash, jobId: 2, now: NOW });
+    const kept = Object.fromEntries(dumpStats(db));
+    rebuildRollups(db, '2026-06-01');
+    expect(kept).toEqual(Object.fromEntries(dumpStats(db)));
+    expect(Object.keys(kept).some((k) => k.includes('staff.supervisor'))).toBe(true);
   });
 
   it('is all-or-nothing: a failure after the first chunk leaves nothing written', async () => {
