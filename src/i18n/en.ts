@@ -6,6 +6,7 @@ import { superviseEn } from './modules/supervise.en';
 import { subsidyEn } from './modules/subsidy.en';
 import { subsidydirEn } from './modules/subsidydir.en';
 import { subsidyuiEn } from './modules/subsidyui.en';
+import { planEn } from './modules/plan.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -27,6 +28,7 @@ export const en: Record<MessageKey, string> = {
   'role.official': 'Civil-affairs official',
   'role.caregiver': 'Caregiver',
   'role.admin': 'Administrator',
+  'role.evaluator': 'Third-party evaluator',
   'level.province': 'Province',
   'level.city': 'City / prefecture',
   'level.county': 'County',
@@ -619,4 +621,5 @@ export const en: Record<MessageKey, string> = {
   ...subsidyEn,
   ...subsidydirEn,
   ...subsidyuiEn,
+  ...planEn,
 };

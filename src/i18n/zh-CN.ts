@@ -5,6 +5,7 @@ import { superviseZh } from './modules/supervise.zh-CN';
 import { subsidyZh } from './modules/subsidy.zh-CN';
 import { subsidydirZh } from './modules/subsidydir.zh-CN';
 import { subsidyuiZh } from './modules/subsidyui.zh-CN';
+import { planZh } from './modules/plan.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -27,6 +28,7 @@ export const zhCN = {
   'role.official': '民政官员',
   'role.caregiver': '护理员',
   'role.admin': '系统管理员',
+  'role.evaluator': '第三方评估',
   'level.province': '省',
   'level.city': '市州',
   'level.county': '县(市、区)',
@@ -619,6 +621,7 @@ export const zhCN = {
   ...subsidyZh,
   ...subsidydirZh,
   ...subsidyuiZh,
+  ...planZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
