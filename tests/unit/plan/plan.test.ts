@@ -207,7 +207,7 @@ describe('monitoring view and public results', () => {
     expect(planView(db, w.province.path, w.chengguan, '2026-06-10')).toBeNull();
   });
 
-  it('publishes every city and county with suppression, and no person's phone or name', () => {
+  it('publishes every city and county with suppression, and no phone or name of a person', () => {
     const people = [w.person('director', w.cgVillage, '欧阳一'), w.person('director', w.bfVillage, '欧阳二'), w.person('supervisor', w.chengguan, '欧阳三')];
     rebuildRollups(db, '2026-06-10');
     const r = publicResults(db, '2026-06-10');
