@@ -18,6 +18,7 @@ export const planEn: Record<keyof typeof planZh, string> = {
   'plan.met': 'Met',
   'plan.notMet': 'Not met',
   'plan.noData': 'No data',
+  'plan.noDataRegions': 'No data yet: ',
   'plan.suppressed': '—',
   'plan.suppressedHint': 'Too few people to publish',
   'plan.children': 'Regions below',

@@ -16,6 +16,7 @@ export const planZh = {
   'plan.met': '达标',
   'plan.notMet': '未达标',
   'plan.noData': '暂无数据',
+  'plan.noDataRegions': '暂无数据：',
   'plan.suppressed': '—',
   'plan.suppressedHint': '人数过少，不公布',
   'plan.children': '下级地区',
