@@ -60,6 +60,9 @@ test('the public results page shows aggregates per city and county, no phone num
   // counties without people: nothing to count, named as such rather than given a figure
   await expect(shiyan.locator('p', { hasText: '暂无数据：' })).toContainText('茅箭区');
   await expect(shiyan.locator('tr', { hasText: '茅箭区' })).toHaveCount(0);
+  // a city with no one recorded yet gets no table of empty rows, only its name in one line
+  await expect(page.locator('#no-data-cities')).toContainText('武汉市');
+  await expect(page.getByRole('heading', { name: '武汉市', exact: true })).toHaveCount(0);
 
   const html = await page.content();
   const text = await page.locator('body').innerText();

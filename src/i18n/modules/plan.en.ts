@@ -41,6 +41,7 @@ export const planEn: Record<keyof typeof planZh, string> = {
   'results.asOf': 'Figures as of {day}',
   'results.province': 'Province',
   'results.city': 'City',
+  'results.noDataCities': 'No data yet for these cities: ',
   'results.county': 'County',
   'results.commended': 'Commended workers',
   'results.commendedIntro': 'Child directors and supervisors commended after review (name, village or township, year).',

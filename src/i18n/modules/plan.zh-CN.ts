@@ -39,6 +39,7 @@ export const planZh = {
   'results.asOf': '数据截至 {day}',
   'results.province': '全省',
   'results.city': '市州',
+  'results.noDataCities': '以下市州暂无数据：',
   'results.county': '县（市、区）',
   'results.commended': '评先评优名单',
   'results.commendedIntro': '经审核公布的优秀儿童主任、儿童督导员（姓名、所在村或乡镇、年度）。',
