@@ -177,6 +177,7 @@ export const en: Record<MessageKey, string> = {
   'v.roleLevel.official': '{field}: an official is assigned to a county, city or the province.',
   'v.roleLevel.caregiver': '{field}: a caregiver is assigned to the city or county of their institution.',
   'v.roleLevel.admin': '{field}: an administrator is assigned to a county, city or the province.',
+  'v.roleLevel.evaluator': '{field}: a third-party evaluator is assigned to a county, city or the province.',
   'v.institution': '{field}: choose a child-welfare institution of this region.',
   'v.assignmentExists': '{field}: this person already holds this role here.',
   'v.cannotDeactivateSelf': '{field}: you cannot deactivate your own account.',

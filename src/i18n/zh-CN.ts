@@ -177,6 +177,7 @@ export const zhCN = {
   'v.roleLevel.official': '{field}：民政官员须分配到县、市州或省。',
   'v.roleLevel.caregiver': '{field}：护理员须分配到儿童福利机构所在的市州或县。',
   'v.roleLevel.admin': '{field}：管理员须分配到县、市州或省。',
+  'v.roleLevel.evaluator': '{field}：第三方评估须分配到县、市州或省。',
   'v.institution': '{field}：请选择该区划下的儿童福利机构。',
   'v.assignmentExists': '{field}：此人已在该区划担任该角色。',
   'v.cannotDeactivateSelf': '{field}：不能停用自己的账号。',

@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { canOpen, isPublicPath, ROLE_HOME } from '../../../src/lib/auth/access';
-import { ROLE_LEVELS } from '../../../src/lib/people/people';
+import { ROLE_LEVELS, createPerson, addAssignment } from '../../../src/lib/people/people';
+import { createTestDb } from '../../factories/db';
+import { buildWorld } from '../../factories/world';
 
 /** Every route of src/pages as a concrete path ([id] → 1, [...path] → a), e.g. /review/subsidy/1.xlsx. */
 function routes(dir = 'src/pages', base = ''): string[] {
@@ -91,5 +93,23 @@ describe('the third-party evaluator (第三方评估)', () => {
   it('leaves the public results page open without sign-in', () => {
     expect(isPublicPath('/results')).toBe(true);
     expect(canOpen('/results', null)).toBe(true);
+  });
+});
+
+describe('assigning the evaluator role', () => {
+  it('is done by an administrator at a province, city or county; a township is refused with the field named', async () => {
+    const t = createTestDb();
+    try {
+      const w = await buildWorld(t.db);
+      const admin = w.person('admin', w.shiyan);
+      const actor = { userId: admin, scopePath: w.shiyan.path, ip: null };
+      const { id } = await createPerson(t.db, actor, { phone: '13712340001', name: '评估员', idNumber: null, assignment: { role: 'evaluator', regionId: w.shiyan.id } });
+      expect(addAssignment(t.db, actor, id, { role: 'evaluator', regionId: w.zhushan.id })).toBeGreaterThan(0);
+      expect(() => addAssignment(t.db, actor, id, { role: 'evaluator', regionId: w.chengguan.id })).toThrow(/v\.roleLevel\.evaluator/);
+      // not inside the administrator's own jurisdiction
+      expect(() => addAssignment(t.db, actor, id, { role: 'evaluator', regionId: w.jiangling.id })).toThrow(/v\.regionOutOfScope/);
+    } finally {
+      t.cleanup();
+    }
   });
 });
