@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { asc, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
-import { regions } from '../../../db/schema/index';
+import { policies, regions } from '../../../db/schema/index';
 import { getPolicyInForce, type Policy } from '../policy/policy';
 import { readStats, M, PLAN, type Stats } from '../dashboard/rollups';
 import { getChildren, type Region } from '../org/regions';
@@ -43,7 +43,28 @@ export interface TargetsInForce {
 
 /** The plan targets in force for a region on a day; a missing or malformed policy is a configuration error. */
 export function planTargetsFor(db: Db, regionPath: string, day: string): TargetsInForce {
-  const policy = getPolicyInForce(db, PLAN_KIND, regionPath, day);
+  return parseTargets(getPolicyInForce(db, PLAN_KIND, regionPath, day), regionPath, day);
+}
+
+/**
+ * The same choice as `getPolicyInForce` for many regions at once (the public page resolves ~120, a
+ * national database ~3,000): the few plan-targets versions effective by `day` are read and parsed once,
+ * then each region takes the one of its deepest ancestor, latest effective date, latest id.
+ */
+export function planTargetsResolver(db: Db, day: string): (regionPath: string) => TargetsInForce {
+  const rows = db.select().from(policies).where(and(eq(policies.kind, PLAN_KIND), lte(policies.effectiveFrom, day))).all();
+  rows.sort((a, b) => b.regionPath.length - a.regionPath.length || b.effectiveFrom.localeCompare(a.effectiveFrom) || b.id - a.id);
+  const parsed = new Map<number, TargetsInForce>();
+  return (regionPath) => {
+    const policy = rows.find((p) => regionPath.startsWith(p.regionPath)) ?? null;
+    if (policy && parsed.has(policy.id)) return parsed.get(policy.id)!;
+    const t = parseTargets(policy, regionPath, day);
+    parsed.set(t.policy.id, t);
+    return t;
+  };
+}
+
+function parseTargets(policy: Policy | null, regionPath: string, day: string): TargetsInForce {
   if (!policy) throw new Error(`no ${PLAN_KIND} policy in force for ${regionPath} on ${day}`);
   const r = planTargetsSchema.safeParse(policy.body);
   if (!r.success) throw new Error(`${PLAN_KIND} policy ${policy.version}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -105,13 +126,7 @@ type RegionLike = RegionProgress['region'];
 export function planProgress(db: Db, list: RegionLike[], day: string, opts: { suppress?: boolean } = {}): RegionProgress[] {
   const year = day.slice(0, 4);
   const stats = readStats(db, list.map((r) => r.id), { periods: [year] });
-  // regions under the same county share a policy lookup more often than not: memoise by path
-  const policyMemo = new Map<string, TargetsInForce>();
-  const targetsOf = (path: string) => {
-    let t = policyMemo.get(path);
-    if (!t) policyMemo.set(path, (t = planTargetsFor(db, path, day)));
-    return t;
-  };
+  const targetsOf = planTargetsResolver(db, day);
   return list.map((region) => {
     const { policy, rules } = targetsOf(region.path);
     return {

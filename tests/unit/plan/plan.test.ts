@@ -20,6 +20,7 @@ import {
   clearPublicResultsMemo,
   indicatorsFromStats,
   planTargetsFor,
+  planTargetsResolver,
   PLAN_KIND,
   type IndicatorValue,
   type PlanIndicator,
@@ -163,6 +164,21 @@ describe('targets are versioned policy data', () => {
       body: { targets: { directorStaffing: 0.6, supervisorStaffing: 1, trainingCoverage: 1, caregiverCertified: 0.8, visitsOnSchedule: 0.95 }, smallCellMin: 5 },
     });
     expect(ind(planProgress(db, [w.zhushan], '2026-06-10')[0]!.indicators, 'directorStaffing')).toMatchObject({ value: 0.6667, target: 0.6, met: true });
+  });
+
+  it('resolves many regions at once exactly as the single lookup does', () => {
+    const body = (x: number) => ({ targets: { directorStaffing: x, supervisorStaffing: 1, trainingCoverage: 1, caregiverCertified: 0.8, visitsOnSchedule: 0.95 }, smallCellMin: 5 });
+    addPolicyVersion(db, { kind: PLAN_KIND, regionId: w.shiyan.id, version: '1.1.0', effectiveFrom: '2026-03-01', body: body(0.9) });
+    addPolicyVersion(db, { kind: PLAN_KIND, regionId: w.zhushan.id, version: '1.2.0', effectiveFrom: '2026-05-01', body: body(0.8) });
+    addPolicyVersion(db, { kind: PLAN_KIND, regionId: w.zhushan.id, version: '1.3.0', effectiveFrom: '2026-08-01', body: body(0.7) });
+    addPolicyVersion(db, { kind: PLAN_KIND, regionId: w.province.id, version: '1.4.0', effectiveFrom: '2026-04-01', body: body(0.95) });
+    const paths = db.$client.prepare('select path from regions where level <= 4').all() as { path: string }[];
+    for (const day of ['2026-02-01', '2026-04-15', '2026-06-01', '2026-09-01']) {
+      const resolve = planTargetsResolver(db, day);
+      for (const { path } of paths) expect(resolve(path).policy.id, `${path} ${day}`).toBe(planTargetsFor(db, path, day).policy.id);
+    }
+    expect(planTargetsResolver(db, '2026-09-01')(w.chengguan.path).rules.targets.directorStaffing).toBe(0.7);
+    expect(planTargetsResolver(db, '2026-06-01')(w.jiangling.path).rules.targets.directorStaffing).toBe(0.95);
   });
 
   it('rejects a malformed targets policy with its kind and version', () => {
