@@ -1,7 +1,8 @@
 import { sqliteTable, integer, text, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { regions, institutions } from './org';
 
-export const ROLES = ['director', 'supervisor', 'trainer', 'official', 'caregiver', 'admin'] as const;
+/** evaluator: 第三方评估 — read-only, aggregates of a jurisdiction only, never personal data (M17, ADR 0017) */
+export const ROLES = ['director', 'supervisor', 'trainer', 'official', 'caregiver', 'admin', 'evaluator'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const users = sqliteTable(

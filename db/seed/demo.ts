@@ -33,6 +33,8 @@ export const DEMO_ACCOUNTS = {
   jianglingOfficial: '13900000008',
   /** a city-level trainer: assesses the caregivers of 十堰市儿童福利院 (skill levels) */
   shiyanTrainer: '13900000009',
+  /** 第三方评估 (read-only evaluator) of 十堰市: plan monitoring aggregates only (M17) */
+  shiyanEvaluator: '13900000010',
 } as const;
 
 export interface DemoSummary {
@@ -96,6 +98,7 @@ export async function seedDemo(db: Db, opts: { policyDefaults?: PolicyDefault[];
     add(A.jianglingDirector, '黄志刚', 'director', jianglingDemoVillage.id);
     add(A.jianglingOfficial, '吴海军', 'official', jiangling.id);
     add(A.shiyanTrainer, '孙丽萍', 'trainer', shiyan.id);
+    add(A.shiyanEvaluator, '郑文博', 'evaluator', shiyan.id);
     // The demo trainer also learns: a second role to switch to (a person may hold several roles).
     // (that village's director is the trainer, so the loop below skips it)
     const trainerVillage = chengguanVillages.find((v) => v.id !== demoDirectorVillage.id && v.name.endsWith('村'))!;

@@ -11,7 +11,7 @@ import { loadContent } from '../../src/lib/learning/content';
 import { syncContent } from '../../src/lib/learning/sync';
 import { loadPolicyDefaults, syncPolicyDefaults } from '../../src/lib/policy/defaults';
 import { resolve } from 'node:path';
-import { rebuildRollups, rollupsEmpty } from '../../src/lib/dashboard/rollups';
+import { rebuildRollups, rollupsEmpty, ensurePlanRollups } from '../../src/lib/dashboard/rollups';
 import { dayOf } from '../../src/lib/time';
 
 export interface PrepareOptions {
@@ -56,6 +56,8 @@ export async function prepareDatabase(db: Db, o: PrepareOptions): Promise<void> 
     rebuildRollups(db, dayOf(Date.now()));
     log('统计汇总已重建 (dashboard rollups rebuilt)');
   }
+  // rollups counted before the plan figures existed (M17): count those once
+  if (ensurePlanRollups(db)) log('规划监测汇总已补算 (plan rollups counted)');
   const hasAdmin = db
     .select({ id: roleAssignments.id })
     .from(roleAssignments)

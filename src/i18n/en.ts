@@ -11,6 +11,7 @@ import { subsidyuiEn } from './modules/subsidyui.en';
 import { notifyEn } from './modules/notify.en';
 import { offlineEn } from './modules/offline.en';
 import { securityEn } from './modules/security.en';
+import { planEn } from './modules/plan.en';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Tonghu',
@@ -32,6 +33,7 @@ export const en: Record<MessageKey, string> = {
   'role.official': 'Civil-affairs official',
   'role.caregiver': 'Caregiver',
   'role.admin': 'Administrator',
+  'role.evaluator': 'Third-party evaluator',
   'level.province': 'Province',
   'level.city': 'City / prefecture',
   'level.county': 'County',
@@ -180,6 +182,7 @@ export const en: Record<MessageKey, string> = {
   'v.roleLevel.official': '{field}: an official is assigned to a county, city or the province.',
   'v.roleLevel.caregiver': '{field}: a caregiver is assigned to the city or county of their institution.',
   'v.roleLevel.admin': '{field}: an administrator is assigned to a county, city or the province.',
+  'v.roleLevel.evaluator': '{field}: a third-party evaluator is assigned to a county, city or the province.',
   'v.institution': '{field}: choose a child-welfare institution of this region.',
   'v.assignmentExists': '{field}: this person already holds this role here.',
   'v.cannotDeactivateSelf': '{field}: you cannot deactivate your own account.',
@@ -629,4 +632,5 @@ export const en: Record<MessageKey, string> = {
   ...exchangeEn,
   ...securityEn,
   ...dashboardEn,
+  ...planEn,
 };

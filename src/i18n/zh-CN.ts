@@ -10,6 +10,7 @@ import { subsidyuiZh } from './modules/subsidyui.zh-CN';
 import { notifyZh } from './modules/notify.zh-CN';
 import { offlineZh } from './modules/offline.zh-CN';
 import { securityZh } from './modules/security.zh-CN';
+import { planZh } from './modules/plan.zh-CN';
 
 /** Simplified Chinese, the default. Keys are shared with en.ts (the compiler checks both have them all). */
 export const zhCN = {
@@ -32,6 +33,7 @@ export const zhCN = {
   'role.official': '民政官员',
   'role.caregiver': '护理员',
   'role.admin': '系统管理员',
+  'role.evaluator': '第三方评估',
   'level.province': '省',
   'level.city': '市州',
   'level.county': '县(市、区)',
@@ -180,6 +182,7 @@ export const zhCN = {
   'v.roleLevel.official': '{field}：民政官员须分配到县、市州或省。',
   'v.roleLevel.caregiver': '{field}：护理员须分配到儿童福利机构所在的市州或县。',
   'v.roleLevel.admin': '{field}：管理员须分配到县、市州或省。',
+  'v.roleLevel.evaluator': '{field}：第三方评估须分配到县、市州或省。',
   'v.institution': '{field}：请选择该区划下的儿童福利机构。',
   'v.assignmentExists': '{field}：此人已在该区划担任该角色。',
   'v.cannotDeactivateSelf': '{field}：不能停用自己的账号。',
@@ -629,6 +632,7 @@ export const zhCN = {
   ...exchangeZh,
   ...securityZh,
   ...dashboardZh,
+  ...planZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -7,7 +7,7 @@ import type { Role } from '../../../db/schema/auth';
  */
 // '/h5p/files/': H5P libraries and content, fetched by the sandboxed player frame, whose requests carry no
 // session (opaque origin); nothing personal is there, and uploaded packages sit under unguessable slugs.
-export const PUBLIC_PREFIXES = ['/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/', '/verify/', '/verify-offline/', '/commended'];
+export const PUBLIC_PREFIXES = ['/results', '/login', '/healthz', '/lang/', '/_astro/', '/favicon', '/robots.txt', '/404', '/403', '/h5p/files/', '/verify/', '/verify-offline/', '/commended'];
 
 export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   // everyone may learn (supervisors, trainers and officials take courses too): /learn is open to all roles,
@@ -23,6 +23,8 @@ export const ROLE_AREAS: { prefix: string; roles: readonly Role[] }[] = [
   { prefix: '/train', roles: ['trainer'] },
   // the registry of certified caregivers
   { prefix: '/review/skills', roles: ['official'] },
+  // 规划实施动态监测: officials, and the read-only third-party evaluator (aggregates only, M17)
+  { prefix: '/review/plan', roles: ['official', 'evaluator'] },
   { prefix: '/review', roles: ['official'] },
   // XLSX exports of a jurisdiction (M18): administrators, and officials (phones and ID numbers masked)
   { prefix: '/admin/export', roles: ['admin', 'official'] },
@@ -41,6 +43,7 @@ export const ROLE_HOME: Record<Role, string> = {
   trainer: '/train',
   official: '/review',
   admin: '/admin',
+  evaluator: '/review/plan',
 };
 
 function matches(path: string, prefix: string): boolean {

@@ -58,6 +58,16 @@ export const P = {
   ratingPrefix: 'rating.',
 } as const;
 
+/**
+ * Plan monitoring figures (group 'plan', src/lib/plan): people in post by role who completed at least one
+ * course in a calendar year (period 'YYYY': plan.trained.director …), and caregivers in post holding a
+ * valid skill-level certificate (snapshot, period ''). Counted per person, at their role's region.
+ */
+export const PLAN = {
+  trainedPrefix: 'plan.trained.',
+  caregiversCertified: 'plan.certified',
+} as const;
+
 export type RollupDb = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'all' | 'run' | 'get'>;
 
 /** The groups a county-sized recount can refresh, and the metric prefixes each owns. */
@@ -69,8 +79,19 @@ export const GROUPS = {
   work: ['visit.', 'report.'],
   subsidy: ['sub.'],
   ratings: ['rating.'],
+  plan: ['plan.'],
 } as const;
 export type Group = keyof typeof GROUPS;
+
+/**
+ * Groups whose figures also depend on another group's events: the plan figures count people in post
+ * (staffing) and certificates, so a recount of either recounts them too.
+ */
+const DEPENDENTS: Partial<Record<Group, Group[]>> = { staffing: ['plan'], certificates: ['plan'] };
+
+function withDependents(groups: Group[]): Group[] {
+  return [...new Set(groups.flatMap((g) => [g, ...(DEPENDENTS[g] ?? [])]))];
+}
 
 // ------------------------------------------------------------------------------------------ the counts
 
@@ -141,7 +162,25 @@ function leafSql(group: Group, scope: (col: string) => string, asOf: string): st
       return `select ${leafOf} as region_id, 'rating.' || p.role || '.' || p.rating as metric, p.period as period, count(*) as value
               from performance_ratings p join regions r on r.id = p.region_id
               where ${scope('p.region_path')} group by 1, 2, 3`;
+    case 'plan':
+      return planLeafSql(scope);
   }
+}
+
+/** The plan group's leaf counts (see PLAN): people in post, so only active users' active assignments. */
+function planLeafSql(scope: (col: string) => string): string {
+  const leafOf = 'case when r.level = 5 then r.parent_id else r.id end';
+  return `select ${leafOf} as region_id, '${PLAN.trainedPrefix}' || ra.role as metric, cast(ls.year as text) as period, count(*) as value
+              from role_assignments ra join users u on u.id = ra.user_id join regions r on r.id = ra.region_id
+              join learner_summary ls on ls.user_id = ra.user_id and ls.courses_completed > 0
+              where ra.active = 1 and u.active = 1 and ra.role in ('director', 'supervisor', 'caregiver') and ${scope('ra.region_path')}
+              group by 1, 2, 3
+            union all
+              select ra.region_id, '${PLAN.caregiversCertified}', '', count(*)
+              from role_assignments ra join users u on u.id = ra.user_id
+              where ra.active = 1 and u.active = 1 and ra.role = 'caregiver' and ${scope('ra.region_path')}
+                and exists (select 1 from certificates c where c.user_id = ra.user_id and c.kind = 'skill-level' and c.status = 'valid')
+              group by ra.region_id`;
 }
 
 const ALL_GROUPS = Object.keys(GROUPS) as Group[];
@@ -187,7 +226,35 @@ export function rebuildRollups(db: Db, today: string): void {
       .run();
     propagateUp(sqlite, null);
     setOverdueAsOf(db, today);
+    markPlanCounted(db);
   });
+}
+
+const PLAN_KEY = 'plan_counted';
+
+function markPlanCounted(db: Pick<Db, 'insert'>): void {
+  db.insert(rollupState).values({ key: PLAN_KEY, value: '1' }).onConflictDoNothing().run();
+}
+
+/**
+ * Start-up backfill for databases whose rollups were built before the plan group existed: counts the
+ * plan figures once (set-based, like the full rebuild) and records that it did. Returns true when it ran.
+ */
+export function ensurePlanRollups(db: Db): boolean {
+  if (db.select({ v: rollupState.value }).from(rollupState).where(eq(rollupState.key, PLAN_KEY)).get()) return false;
+  const sqlite = db.$client;
+  db.transaction(() => {
+    sqlite.prepare(`delete from region_stats where metric like 'plan.%'`).run();
+    sqlite
+      .prepare(
+        `insert into region_stats (region_id, metric, period, value)
+         select region_id, metric, period, sum(value) from (${planLeafSql(scopeFor(null))}) where region_id is not null and value <> 0 group by 1, 2, 3`,
+      )
+      .run();
+    propagateUp(sqlite, ['plan.']);
+    markPlanCounted(db);
+  });
+  return true;
 }
 
 /** Adds the rows of each level (deepest first) into their parents. `metricLike` limits it to some metrics. */
@@ -251,6 +318,18 @@ export function countVerified(db: Pick<Db, 'insert'>, e: { type: string; day: st
   else if (e.type === 'report') bump(db, e.regionPath, P.reportsVerified, e.day.slice(0, 7), 1);
 }
 
+/**
+ * A person completed their first course of `year` (learner_summary.courses_completed became 1): each of
+ * their roles in post now counts as trained that year (PLAN.trainedPrefix), as the plan group counts it.
+ */
+export function countFirstCompletion(db: Pick<Db, 'insert' | 'all'>, userId: number, year: number): void {
+  const rows = db.all<{ role: string; path: string }>(
+    sql`select ra.role as role, ra.region_path as path from role_assignments ra join users u on u.id = ra.user_id
+        where ra.user_id = ${userId} and ra.active = 1 and u.active = 1 and ra.role in ('director', 'supervisor', 'caregiver')`,
+  );
+  for (const r of rows) bump(db, r.path, PLAN.trainedPrefix + r.role, String(year), 1);
+}
+
 type CaseLike = { status: string; nextDueDay: string | null; regionPath: string } | null;
 
 /**
@@ -281,8 +360,9 @@ function refreshRoot(path: string): string {
  * subtree's rows and adds the change at the root to every region above it. Works inside the caller's
  * transaction (pass the transaction; it only needs select/insert/delete/all).
  */
-export function refreshSubtree(db: RollupDb, rootPath: string, groups: Group[]): void {
-  if (groups.length === 0) return;
+export function refreshSubtree(db: RollupDb, rootPath: string, requested: Group[]): void {
+  if (requested.length === 0) return;
+  const groups = withDependents(requested);
   const scope = scopeFor(rootPath);
   const asOf = overdueAsOf(db) ?? '0000-00-00';
   const subtree = db.all<{ id: number; parent_id: number | null; path: string; level: number }>(

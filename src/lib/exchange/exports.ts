@@ -40,7 +40,7 @@ export interface ExportOptions {
   to?: string;
 }
 
-const ROLE_ZH: Record<Role, string> = { director: '儿童主任', supervisor: '儿童督导员', trainer: '县级培训师', official: '民政官员', caregiver: '护理员', admin: '系统管理员' };
+const ROLE_ZH: Record<Role, string> = { director: '儿童主任', supervisor: '儿童督导员', trainer: '县级培训师', official: '民政官员', caregiver: '护理员', admin: '系统管理员', evaluator: '第三方评估' };
 const ENTRY_ZH = { visit: '家庭走访', agreement: '委托照护协议', report: '强制报告', outreach: '政策宣讲', info_update: '信息系统更新' } as const;
 const STATUS_ZH = { verified: '已核实', submitted: '待核实', returned: '已退回' } as const;
 

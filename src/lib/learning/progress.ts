@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { refreshForPath } from '../dashboard/rollups';
+import { refreshForPath, countFirstCompletion } from '../dashboard/rollups';
 import type { Db } from '../../../db/client';
 import {
   courses,
@@ -128,13 +128,16 @@ function completeCourse(db: Db, userId: number, course: Course, now: number) {
     .set({ completedAt: now, completedVersion: course.version, hours: course.hours })
     .where(and(eq(courseProgress.userId, userId), eq(courseProgress.courseId, course.id)))
     .run();
-  db.insert(learnerSummary)
+  const summary = db
+    .insert(learnerSummary)
     .values({ userId, year, hours: course.hours, coursesCompleted: 1 })
     .onConflictDoUpdate({
       target: [learnerSummary.userId, learnerSummary.year],
       set: { hours: sql`${learnerSummary.hours} + ${course.hours}`, coursesCompleted: sql`${learnerSummary.coursesCompleted} + 1` },
     })
-    .run();
+    .returning({ coursesCompleted: learnerSummary.coursesCompleted })
+    .get();
+  if (summary?.coursesCompleted === 1) countFirstCompletion(db, userId, year);
   const path = learnerRegionPath(db, userId);
   if (path) {
     for (const regionId of pathIds(path)) {

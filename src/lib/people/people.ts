@@ -26,6 +26,7 @@ export const ROLE_LEVELS: Record<Role, readonly number[]> = {
   official: [1, 2, 3],
   caregiver: [2, 3],
   admin: [1, 2, 3],
+  evaluator: [1, 2, 3],
 };
 
 export interface PersonAssignment {
