@@ -74,6 +74,7 @@ describe('the third-party evaluator (第三方评估)', () => {
         '/api/sync',
         '/inbox',
         '/inbox/settings',
+        '/outbox',
         '/api/attempts/1/answer',
         '/api/xapi',
         '/h5p/frame/1',
