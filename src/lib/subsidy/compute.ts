@@ -1,19 +1,12 @@
-import { and, eq, inArray, isNull, lte, or, gte, sql } from "drizzle-orm";
-import type BetterSqlite3 from "better-sqlite3";
-import type { Db } from "../../../db/client";
-import {
-  cases,
-  workEntries,
-  roleAssignments,
-  users,
-  enrollments,
-  performanceRatings,
-} from "../../../db/schema/index";
-import type { Rating } from "../../../db/schema/fieldwork";
-import { withinSql, pathIds } from "../org/scope";
-import { addDays, dayOf } from "../time";
-import { countInPeriod } from "../fieldwork/schedule";
-import type { CriterionKey, SubsidyRules } from "./rules";
+import { and, eq, inArray, isNull, lte, or, gte, sql } from 'drizzle-orm';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../../../db/client';
+import { cases, workEntries, roleAssignments, users, enrollments, performanceRatings } from '../../../db/schema/index';
+import type { Rating } from '../../../db/schema/fieldwork';
+import { withinSql, pathIds } from '../org/scope';
+import { addDays, dayOf } from '../time';
+import { countInPeriod } from '../fieldwork/schedule';
+import type { CriterionKey, SubsidyRules } from './rules';
 
 /**
  * One county's subsidy lines for one month, computed in batch from stored events (a handful of queries
@@ -41,7 +34,7 @@ export interface ComponentResult {
 export interface LineDraft {
   userId: number;
   name: string;
-  role: "director" | "supervisor";
+  role: 'director' | 'supervisor';
   roleAssignmentId: number;
   regionId: number;
   regionPath: string;
@@ -69,27 +62,20 @@ export function monthBounds(month: string): {
   end: string;
   days: number;
 } {
-  const [y, m] = month.split("-").map(Number) as [number, number];
+  const [y, m] = month.split('-').map(Number) as [number, number];
   const start = `${month}-01`;
-  const next =
-    m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, "0")}-01`;
+  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
   const end = addDays(next, -1);
   return { start, end, days: Number(end.slice(8, 10)) };
 }
 
 export function isMonthKey(s: string): boolean {
   const m = /^(\d{4})-(\d{2})$/.exec(s);
-  return (
-    !!m &&
-    Number(m[1]) >= 2000 &&
-    Number(m[1]) <= 2100 &&
-    Number(m[2]) >= 1 &&
-    Number(m[2]) <= 12
-  );
+  return !!m && Number(m[1]) >= 2000 && Number(m[1]) <= 2100 && Number(m[2]) >= 1 && Number(m[2]) <= 12;
 }
 
 const pct = (n: number, d: number) => `${Math.round((n / d) * 100)}%`;
-const yuan = (fen: number) => (fen / 100).toFixed(2).replace(/\.00$/, "");
+const yuan = (fen: number) => (fen / 100).toFixed(2).replace(/\.00$/, '');
 
 interface CaseRow {
   id: number;
@@ -100,10 +86,7 @@ interface CaseRow {
 }
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
-const cache = new WeakMap<
-  object,
-  { people: Statement; cases: Statement; entries: Statement }
->();
+const cache = new WeakMap<object, { people: Statement; cases: Statement; visits: Statement; updates: Statement }>();
 function statements(db: Db) {
   let s = cache.get(db.$client);
   if (!s) {
@@ -126,10 +109,22 @@ function statements(db: Db) {
         .raw(true),
       // the hottest read (every verified visit and update of a county over a year), answered from the
       // covering index work_entries_path_type_day_idx without touching the table
-      entries: c
+      // the hottest reads (every verified visit of a county over a year, and its recent updates), answered
+      // from the covering index work_entries_path_type_day_idx without touching the table; a case's visit
+      // days come as one list (fewer values to hand over than one row per visit)
+      visits: c
         .prepare(
-          `select case_id, day, type, case when case_id is null then region_path end from work_entries
-           where region_path >= ? and region_path < ? and type in ('visit', 'info_update') and status = 'verified' and day >= ? and day <= ?`,
+          `select case_id, group_concat(day) from work_entries
+           where region_path >= ? and region_path < ? and type = 'visit' and status = 'verified' and day >= ? and day <= ? and case_id is not null
+           group by case_id`,
+        )
+        .raw(true),
+      // the latest update per case since the cut-off, and per village for whole-village updates (no case)
+      updates: c
+        .prepare(
+          `select case_id, case when case_id is null then region_path end, max(day) from work_entries
+           where region_path >= ? and region_path < ? and type = 'info_update' and status = 'verified' and day >= ? and day <= ?
+           group by 1, 2`,
         )
         .raw(true),
     };
@@ -143,14 +138,7 @@ function statements(db: Db) {
  * (the month's end if it is over). `onlyUserIds` restricts it to some people (adjustments, one person's
  * live status).
  */
-export function computeCountyMonth(
-  db: Db,
-  countyPath: string,
-  month: string,
-  rules: SubsidyRules,
-  today: string,
-  onlyUserIds?: number[],
-): LineDraft[] {
+export function computeCountyMonth(db: Db, countyPath: string, month: string, rules: SubsidyRules, today: string, onlyUserIds?: number[]): LineDraft[] {
   const { start, end, days } = monthBounds(month);
   const asOf = end < today ? end : today;
   const monthStartMs = startMs(start);
@@ -163,101 +151,53 @@ export function computeCountyMonth(
   const people = (
     st.people.all({
       from: countyPath,
-      to: countyPath + "~",
+      to: countyPath + '~',
       roles: JSON.stringify(rules.roles),
       monthEnd: monthEndMs,
       monthStart: monthStartMs,
       only: onlyUserIds ? JSON.stringify(onlyUserIds) : null,
-    }) as [
-      number,
-      number,
-      string,
-      string,
-      number,
-      string,
-      number,
-      number | null,
-      number,
-    ][]
+    }) as [number, number, string, string, number, string, number, number | null, number][]
   )
-    .map(
-      ([
-        id,
-        userId,
-        name,
-        role,
-        regionId,
-        regionPath,
-        createdAt,
-        endedAt,
-        active,
-      ]) => ({
-        id,
-        userId,
-        name,
-        role,
-        regionId,
-        regionPath,
-        createdAt,
-        endedAt,
-        active: active === 1,
-      }),
-    )
+    .map(([id, userId, name, role, regionId, regionPath, createdAt, endedAt, active]) => ({
+      id,
+      userId,
+      name,
+      role,
+      regionId,
+      regionPath,
+      createdAt,
+      endedAt,
+      active: active === 1,
+    }))
     // an assignment ended without a recorded time (before ended_at existed) is not counted
     .filter((p) => p.active || p.endedAt !== null);
   if (people.length === 0) return [];
 
   // cases of the county open at some time in the month, and their verified visit days
-  const caseRows: CaseRow[] = (
-    st.cases.all(countyPath, countyPath + "~", asOf, start) as [
-      number,
-      string,
-      string,
-      string | null,
-      string,
-    ][]
-  ).map(([id, regionPath, openedOn, closedOn, history]) => ({
+  const caseRows: CaseRow[] = (st.cases.all(countyPath, countyPath + '~', asOf, start) as [number, string, string, string | null, string][]).map(([id, regionPath, openedOn, closedOn, history]) => ({
     id,
     regionPath,
     openedOn,
     closedOn,
-    intervalHistory: JSON.parse(history) as CaseRow["intervalHistory"],
+    intervalHistory: JSON.parse(history) as CaseRow['intervalHistory'],
   }));
   const visitDays = new Map<number, string[]>();
   const lastInfo = new Map<number, string>();
   const lastBatch = new Map<string, string>();
+  // information counts as current when updated on or after the cut-off
+  const infoCutoff = addDays(asOf, -rules.criteria.infoUpdates.maxAgeDays);
   if (caseRows.length > 0) {
     // only visits that can matter: from the longest interval before the month (a year is plenty)
     const from = addDays(start, -400);
-    // the hottest read of the computation (every verified visit of a county over a year): a raw
-    // statement returning arrays, without the query builder's per-row mapping
-    // (the village's path only for whole-village updates, which have no case)
-    const rows = st.entries.all(countyPath, countyPath + "~", from, asOf) as [
-      number | null,
-      string,
-      string,
-      string | null,
-    ][];
-    for (const [caseId, day, type, path] of rows) {
-      const v = { caseId, day, type, path };
-      if (v.caseId === null) {
-        if (v.path === null) continue;
-        // an update of the village's records as a whole (批量更新) covers every case of the village
-        if (v.type === "info_update" && (lastBatch.get(v.path) ?? "") < v.day)
-          lastBatch.set(v.path, v.day);
-        continue;
-      }
-      if (v.type === "visit") {
-        const list = visitDays.get(v.caseId);
-        if (list) list.push(v.day);
-        else visitDays.set(v.caseId, [v.day]);
-      } else if ((lastInfo.get(v.caseId) ?? "") < v.day)
-        lastInfo.set(v.caseId, v.day);
+    for (const [caseId, days] of st.visits.all(countyPath, countyPath + '~', from, asOf) as [number, string][]) visitDays.set(caseId, days.split(','));
+    for (const [caseId, path, day] of st.updates.all(countyPath, countyPath + '~', infoCutoff, asOf) as [number | null, string | null, string][]) {
+      if (caseId !== null) lastInfo.set(caseId, day);
+      // an update of the village's records as a whole (批量更新) covers every case of the village
+      else if (path !== null) lastBatch.set(path, day);
     }
   }
 
   // per case: visits due and met this month; open at the as-of day and its information up to date
-  const infoCutoff = addDays(asOf, -rules.criteria.infoUpdates.maxAgeDays);
   const perCase = caseRows.map((c) => {
     const v = countInPeriod(
       {
@@ -270,14 +210,9 @@ export function computeCountyMonth(
       end,
       asOf,
     );
-    const open =
-      c.openedOn <= asOf && (c.closedOn === null || c.closedOn > asOf);
+    const open = c.openedOn <= asOf && (c.closedOn === null || c.closedOn > asOf);
     // a case opened within the window counts as recorded (its record was made when it was opened)
-    const current =
-      open &&
-      (c.openedOn >= infoCutoff ||
-        (lastInfo.get(c.id) ?? "") >= infoCutoff ||
-        (lastBatch.get(c.regionPath) ?? "") >= infoCutoff);
+    const current = open && (c.openedOn >= infoCutoff || (lastInfo.get(c.id) ?? '') >= infoCutoff || (lastBatch.get(c.regionPath) ?? '') >= infoCutoff);
     return { path: c.regionPath, due: v.due, met: v.met, open, current };
   });
 
@@ -291,16 +226,7 @@ export function computeCountyMonth(
       completedAt: enrollments.completedAt,
     })
     .from(enrollments)
-    .where(
-      and(
-        withinSql(enrollments.regionPath, countyPath),
-        sql`${enrollments.dueDate} < ${asOf}`,
-        or(
-          isNull(enrollments.completedAt),
-          sql`${enrollments.completedAt} > ${asOfEndMs}`,
-        ),
-      ),
-    )
+    .where(and(withinSql(enrollments.regionPath, countyPath), sql`${enrollments.dueDate} < ${asOf}`, or(isNull(enrollments.completedAt), sql`${enrollments.completedAt} > ${asOfEndMs}`)))
     .all()) {
     const o = overdueTraining.get(e.userId);
     if (!o) overdueTraining.set(e.userId, { n: 1, due: e.dueDate });
@@ -319,31 +245,11 @@ export function computeCountyMonth(
       reportedAt: sql<number | null>`json_extract(rep.data, '$.reportedAt')`,
     })
     .from(workEntries)
-    .leftJoin(
-      sql`work_entries rep`,
-      sql`rep.id = ${workEntries.linkedEntryId} and rep.status <> 'returned'`,
-    )
-    .where(
-      and(
-        withinSql(workEntries.regionPath, countyPath),
-        eq(workEntries.type, "visit"),
-        eq(workEntries.flagged, true),
-        lte(workEntries.reportDueAt, asOfEndMs),
-      ),
-    )
+    .leftJoin(sql`work_entries rep`, sql`rep.id = ${workEntries.linkedEntryId} and rep.status <> 'returned'`)
+    .where(and(withinSql(workEntries.regionPath, countyPath), eq(workEntries.type, 'visit'), eq(workEntries.flagged, true), lte(workEntries.reportDueAt, asOfEndMs)))
     .all();
-  const missing = lapsed
-    .filter((r) => r.reportedAt === null)
-    .map((r) => r.path);
-  const late = lapsed
-    .filter(
-      (r) =>
-        r.reportedAt !== null &&
-        r.dueAt !== null &&
-        r.reportedAt > r.dueAt &&
-        r.reportedAt >= monthStartMs,
-    )
-    .map((r) => r.path);
+  const missing = lapsed.filter((r) => r.reportedAt === null).map((r) => r.path);
+  const late = lapsed.filter((r) => r.reportedAt !== null && r.dueAt !== null && r.reportedAt > r.dueAt && r.reportedAt >= monthStartMs).map((r) => r.path);
 
   // the latest annual rating before the month's year
   const year = Number(month.slice(0, 4));
@@ -356,18 +262,11 @@ export function computeCountyMonth(
       rating: performanceRatings.rating,
     })
     .from(performanceRatings)
-    .where(
-      and(
-        withinSql(performanceRatings.regionPath, countyPath),
-        eq(performanceRatings.periodKind, "year"),
-        sql`${performanceRatings.period} < ${String(year)}`,
-      ),
-    )
+    .where(and(withinSql(performanceRatings.regionPath, countyPath), eq(performanceRatings.periodKind, 'year'), sql`${performanceRatings.period} < ${String(year)}`))
     .all()) {
     const k = `${r.userId}:${r.role}`;
     const y = Number(r.period);
-    if ((ratings.get(k)?.year ?? 0) < y)
-      ratings.set(k, { rating: r.rating, year: y });
+    if ((ratings.get(k)?.year ?? 0) < y) ratings.set(k, { rating: r.rating, year: y });
   }
 
   // everything per village path, so each person is a lookup (a county has hundreds of villages)
@@ -382,11 +281,7 @@ export function computeCountyMonth(
   const byPath = new Map<string, Agg>();
   const at = (path: string): Agg => {
     let a = byPath.get(path);
-    if (!a)
-      byPath.set(
-        path,
-        (a = { due: 0, met: 0, open: 0, current: 0, missing: 0, late: 0 }),
-      );
+    if (!a) byPath.set(path, (a = { due: 0, met: 0, open: 0, current: 0, missing: 0, late: 0 }));
     return a;
   };
   for (const c of perCase) {
@@ -409,28 +304,19 @@ export function computeCountyMonth(
 
   const out: LineDraft[] = [];
   for (const p of people) {
-    const role = p.role as "director" | "supervisor";
+    const role = p.role as 'director' | 'supervisor';
     const within = (path: string) => path.startsWith(p.regionPath);
     const ids = pathIds(p.regionPath);
     const townshipId = ids[3] ?? p.regionId;
     // days in post in the month
     const fromDay = dayOf(p.createdAt) > start ? dayOf(p.createdAt) : start;
-    const toDay =
-      p.endedAt !== null && dayOf(p.endedAt) < end ? dayOf(p.endedAt) : end;
-    const daysInPost = Math.max(
-      0,
-      Math.round(
-        (Date.parse(`${toDay}T00:00:00Z`) -
-          Date.parse(`${fromDay}T00:00:00Z`)) /
-          DAY,
-      ) + 1,
-    );
+    const toDay = p.endedAt !== null && dayOf(p.endedAt) < end ? dayOf(p.endedAt) : end;
+    const daysInPost = Math.max(0, Math.round((Date.parse(`${toDay}T00:00:00Z`) - Date.parse(`${fromDay}T00:00:00Z`)) / DAY) + 1);
 
     // a director's village is one key; a supervisor's township sums the villages under it
     const agg = { due: 0, met: 0, open: 0, current: 0, missing: 0, late: 0 };
     if (byPath.has(p.regionPath)) add(agg, byPath.get(p.regionPath)!);
-    else if (role === "supervisor")
-      for (const [path, a] of byPath) if (within(path)) add(agg, a);
+    else if (role === 'supervisor') for (const [path, a] of byPath) if (within(path)) add(agg, a);
     const { due, met, current } = agg;
     const open = { length: agg.open };
     const overdue = overdueTraining.get(p.userId);
@@ -441,59 +327,43 @@ export function computeCountyMonth(
 
     const criteria: CriterionResult[] = [
       {
-        key: "inPost",
-        met:
-          daysInPost > 0 && (rules.proration === "days" || daysInPost === days),
+        key: 'inPost',
+        met: daysInPost > 0 && (rules.proration === 'days' || daysInPost === days),
         text:
           daysInPost === days
             ? `本月在岗 ${days} 天（全月）`
-            : rules.proration === "days"
+            : rules.proration === 'days'
               ? `本月在岗 ${daysInPost} 天（共 ${days} 天），按天折算`
               : `本月在岗 ${daysInPost} 天（共 ${days} 天），按规则须全月在岗`,
       },
       {
-        key: "visits",
+        key: 'visits',
         met: due === 0 || met / due >= vMin,
-        text:
-          due === 0
-            ? "本月没有到期应走访的个案"
-            : `本月应走访 ${due} 户次，已核实按时走访 ${met} 户次（${pct(met, due)}，${met / due >= vMin ? "达到" : "低于"} ${pct(vMin, 1)}）`,
+        text: due === 0 ? '本月没有到期应走访的个案' : `本月应走访 ${due} 户次，已核实按时走访 ${met} 户次（${pct(met, due)}，${met / due >= vMin ? '达到' : '低于'} ${pct(vMin, 1)}）`,
       },
       {
-        key: "infoUpdates",
+        key: 'infoUpdates',
         met: open.length === 0 || current / open.length >= iMin,
         text:
           open.length === 0
-            ? "没有跟进中的个案"
-            : `跟进中的 ${open.length} 个个案中，${current} 个在 ${rules.criteria.infoUpdates.maxAgeDays} 天内更新过信息系统（${pct(current, open.length)}，${current / open.length >= iMin ? "达到" : "低于"} ${pct(iMin, 1)}）`,
+            ? '没有跟进中的个案'
+            : `跟进中的 ${open.length} 个个案中，${current} 个在 ${rules.criteria.infoUpdates.maxAgeDays} 天内更新过信息系统（${pct(current, open.length)}，${current / open.length >= iMin ? '达到' : '低于'} ${pct(iMin, 1)}）`,
       },
       {
-        key: "training",
+        key: 'training',
         met: !overdue,
-        text: overdue
-          ? `有 ${overdue.n} 项必修培训逾期未完成（最早截止 ${overdue.due}）`
-          : "必修培训没有逾期",
+        text: overdue ? `有 ${overdue.n} 项必修培训逾期未完成（最早截止 ${overdue.due}）` : '必修培训没有逾期',
       },
       {
-        key: "reports",
+        key: 'reports',
         met: unreported === 0 && lateReports === 0,
-        text:
-          unreported > 0
-            ? `有 ${unreported} 次走访发现强制报告情形，逾期未记录报告`
-            : lateReports > 0
-              ? `有 ${lateReports} 次强制报告晚于时限`
-              : "没有逾期未报告的强制报告情形",
+        text: unreported > 0 ? `有 ${unreported} 次走访发现强制报告情形，逾期未记录报告` : lateReports > 0 ? `有 ${lateReports} 次强制报告晚于时限` : '没有逾期未报告的强制报告情形',
       },
     ];
     const metBy = new Map(criteria.map((c) => [c.key, c.met]));
     const components: ComponentResult[] = rules.components.map((c) => {
       const baseFen = Math.round(c.amountYuan * 100);
-      const proratedFen =
-        daysInPost >= days
-          ? baseFen
-          : rules.proration === "days"
-            ? Math.round((baseFen * daysInPost) / days)
-            : 0;
+      const proratedFen = daysInPost >= days ? baseFen : rules.proration === 'days' ? Math.round((baseFen * daysInPost) / days) : 0;
       const unmet = c.requires.filter((k) => !metBy.get(k));
       return {
         key: c.key,
@@ -505,13 +375,8 @@ export function computeCountyMonth(
       };
     });
     const r = ratings.get(`${p.userId}:${role}`) ?? null;
-    const multiplier = r
-      ? rules.ratingMultiplier[r.rating]
-      : rules.ratingMultiplier.none;
-    const subtotal = components.reduce(
-      (s, c) => s + (c.eligible ? c.proratedFen : 0),
-      0,
-    );
+    const multiplier = r ? rules.ratingMultiplier[r.rating] : rules.ratingMultiplier.none;
+    const subtotal = components.reduce((s, c) => s + (c.eligible ? c.proratedFen : 0), 0);
     out.push({
       userId: p.userId,
       name: p.name,
@@ -536,30 +401,21 @@ export function computeCountyMonth(
 }
 
 const RATING_ZH: Record<Rating, string> = {
-  excellent: "优秀",
-  qualified: "合格",
-  basic: "基本合格",
-  unqualified: "不合格",
+  excellent: '优秀',
+  qualified: '合格',
+  basic: '基本合格',
+  unqualified: '不合格',
 };
 
 /** The multiplier's reason, in words. */
-export function multiplierText(
-  l: Pick<LineDraft, "rating" | "ratingYear" | "multiplier">,
-): string {
-  return l.rating && l.ratingYear
-    ? `${l.ratingYear} 年度评价${RATING_ZH[l.rating]}，补贴系数 ${l.multiplier}`
-    : `尚无上一年度评价，补贴系数 ${l.multiplier}`;
+export function multiplierText(l: Pick<LineDraft, 'rating' | 'ratingYear' | 'multiplier'>): string {
+  return l.rating && l.ratingYear ? `${l.ratingYear} 年度评价${RATING_ZH[l.rating]}，补贴系数 ${l.multiplier}` : `尚无上一年度评价，补贴系数 ${l.multiplier}`;
 }
 
 /** One line's amounts in words, e.g. 通讯补贴 50 元 + 交通补贴 0 元（未达标） × 1 = 50 元. */
-export function amountText(
-  l: Pick<LineDraft, "components" | "multiplier" | "amountFen">,
-): string {
-  const parts = l.components.map(
-    (c) =>
-      `${c.name} ${yuan(c.eligible ? c.proratedFen : 0)} 元${c.eligible ? "" : "（未达标）"}`,
-  );
-  return `${parts.join(" + ")} × ${l.multiplier} = ${yuan(l.amountFen)} 元`;
+export function amountText(l: Pick<LineDraft, 'components' | 'multiplier' | 'amountFen'>): string {
+  const parts = l.components.map((c) => `${c.name} ${yuan(c.eligible ? c.proratedFen : 0)} 元${c.eligible ? '' : '（未达标）'}`);
+  return `${parts.join(' + ')} × ${l.multiplier} = ${yuan(l.amountFen)} 元`;
 }
 
 export { yuan };
