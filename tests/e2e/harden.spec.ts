@@ -182,7 +182,7 @@ test('a person sees their signed-in devices and signs one out; an administrator 
   await expectNoHorizontalScroll(page);
   await page.screenshot({ path: screenshotPath('account-sessions'), fullPage: true });
   await page.locator('#sessions li[data-session="other"]').getByRole('button', { name: '退出此设备' }).click();
-  await expect(page.locator('[role="status"]')).toContainText('已让该设备退出登录');
+  await expect(page.locator('p.notice[role="status"]')).toContainText('已让该设备退出登录');
   await expect(page.locator('#sessions li')).toHaveCount(1);
   expect((await other.get('/learn', { maxRedirects: 0 })).status()).toBe(303);
   await expect(page.locator('#history')).toContainText('退出某台设备');
