@@ -355,11 +355,44 @@ function ownObjectPages(me: Me): string[] {
 
 /**
  * Allowed exceptions, each justified:
- * - the signed-in person's own phone number: it is their sign-in name, shown to them on their own account page
- *   (masked everywhere else it is shown to others).
+ * - the signed-in person's own phone number on their own account pages: it is their sign-in name;
+ * - the administrator's edit form of a person (/admin/users/:id): the phone and ID number are the values of
+ *   the fields being edited (the ID number's hint beside it is masked); administrators only, every change audited;
+ * - the administrator's export with 「含完整手机号和身份证号」 ticked (?full=1): deliberate, audited, admins only.
  */
 function allowed(me: Me, path: string, value: string): boolean {
-  return value === me.phone && (path === '/account' || path === '/password' || path === '/inbox/settings');
+  if (value === me.phone && (path === '/account' || path === '/password' || path === '/inbox/settings')) return true;
+  if (me.role === 'admin' && /^\/admin\/users\/\d+$/.test(path)) return true;
+  if (me.role === 'admin' && /^\/admin\/export\/\w+\.xlsx\?full=1$/.test(path)) return true;
+  return false;
+}
+
+/** A valid 18-digit ID number (GB 11643 check digit) of 竹山县 (420323), for the person the scan plants. */
+function idNumber(seq: number): string {
+  const body = `42032319850101${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((a, c, i) => a + Number(c) * w[i]!, 0);
+  return body + '10X98765432'[sum % 11]!;
+}
+
+/**
+ * The demo has no ID numbers, so a scan of it could not fail on one: the administrator first gives a village
+ * director of 城关镇 (the last demo director there, used by no other spec) an ID number through the real form.
+ */
+let planted: { userId: number; idNumber: string } | undefined;
+async function plantIdNumber(): Promise<void> {
+  if (planted) return;
+  const row = one<{ id: number; name: string; phone: string }>(
+    `select u.id, u.name, u.phone from users u join role_assignments ra on ra.user_id = u.id
+      where ra.role = 'director' and ra.region_path like (select path from regions where name = '城关镇' and path like '/1/23/28/%') || '%'
+        and u.phone like '13700%' order by u.phone desc limit 1`,
+  )!;
+  const value = idNumber(row.id % 1000);
+  const admin = await signedIn(ACCOUNTS.admin.phone);
+  const res = await admin.post(`/admin/users/${row.id}`, { form: { _action: 'details', name: row.name, phone: row.phone, idNumber: value }, headers: { Origin: BASE }, maxRedirects: 0 });
+  expect(res.status(), 'the administrator saves the ID number').toBe(303);
+  await admin.dispose();
+  planted = { userId: row.id, idNumber: value };
 }
 
 async function xlsxText(buf: Buffer): Promise<string> {
@@ -371,13 +404,16 @@ async function xlsxText(buf: Buffer): Promise<string> {
 for (const r of ROLES) {
   test(`personal data scan: ${r.key} sees no unmasked phone or ID number on any page or export`, async () => {
     test.setTimeout(180_000);
+    await plantIdNumber();
     const me = meOf(r);
     const ctx = await signedIn(r.phone);
     const found: string[] = [];
     let scanned = 0;
-    const paths = [...staticGetRoutes(), ...ownObjectPages(me)];
+    let fullExportHasId = false;
+    let plantedSeen = false;
+    const paths = [...staticGetRoutes(), ...ownObjectPages(me), `/people/${planted!.userId}`, `/admin/users/${planted!.userId}`, `/people?q=${encodeURIComponent(one<{ name: string }>('select name from users where id = ?', planted!.userId)!.name)}`];
     const exports = [
-      ...['people', 'training', 'certificates', 'worklog'].map((k) => `/admin/export/${k}.xlsx`),
+      ...['people', 'training', 'certificates', 'worklog'].flatMap((k) => [`/admin/export/${k}.xlsx`, `/admin/export/${k}.xlsx?full=1`]),
       ...['children', 'tiers', 'certificates', 'levels', 'months', 'ratings'].map((k) => `/review/export.xlsx?table=${k}`),
       '/admin/audit/export?format=csv',
       ...idOf(one<{ id: number }>(`select id from subsidy_runs where county_path like ? || '%' order by id desc limit 1`, me.path)?.id, (i) => `/review/subsidy/${i}.xlsx`),
@@ -386,17 +422,23 @@ for (const r of ROLES) {
       const res = await ctx.get(path, { maxRedirects: 0 });
       if (res.status() !== 200) continue;
       scanned++;
+      if (path === `/people/${planted!.userId}`) plantedSeen = true;
       const type = res.headers()['content-type'] ?? '';
       let text: string;
       if (type.includes('spreadsheetml')) text = await xlsxText(await res.body());
       else if (/text|json|csv/.test(type)) text = await res.text();
       else continue;
+      if (path === '/admin/export/people.xlsx?full=1' && text.includes(planted!.idNumber)) fullExportHasId = true;
       for (const [kind, re] of [['phone', PHONE], ['ID number', ID_NUMBER]] as const) {
         for (const m of text.matchAll(re)) if (!allowed(me, path, m[0])) found.push(`${path}: ${kind} ${m[0]}`);
       }
     }
     await ctx.dispose();
     expect([...new Set(found)]).toEqual([]);
+    // the check can fail: the administrator's full export does hold the planted ID number unmasked
+    // the person with the planted ID number was among the pages scanned of everyone whose jurisdiction holds them
+    if (['admin', 'official-province', 'official-zhushan', 'supervisor'].includes(me.key)) expect(plantedSeen, 'the planted person\'s page was scanned').toBe(true);
+    if (me.role === 'admin') expect(fullExportHasId, 'the full people export of the administrator holds the planted ID number').toBe(true);
     expect(scanned).toBeGreaterThan(5);
   });
 }
