@@ -257,8 +257,40 @@ async function signedIn(phone: string): Promise<APIRequestContext> {
   return ctx;
 }
 
-test.beforeAll(() => {
+// one worker, in order: the objects below are made once, then every role is probed
+test.describe.configure({ mode: 'default' });
+
+/**
+ * The demo seed has no subsidy run and no exam window; made here through the product's own forms so the
+ * matrix can ask for them: a 江陵县 month (no other spec computes 江陵县) and a 竹山县 exam window for the
+ * supervisors of a township other than 城关镇, opening next year (seen by no other spec's accounts).
+ */
+async function arrangeForeignObjects(): Promise<void> {
+  const jl = one<{ id: number }>(`select id from regions where name = '江陵县' and level = 3`)!.id;
+  if (!one(`select id from subsidy_runs where county_id = ?`, jl)) {
+    const official = await signedIn(ACCOUNTS.jianglingOfficial.phone);
+    const r = await official.post('/review/subsidy', { form: { regionId: String(jl), month: '2026-05' }, headers: { Origin: BASE }, maxRedirects: 0 });
+    expect(r.status(), 'the 江陵县 official computes a month').toBe(303);
+    await official.dispose();
+  }
+  if (!one(`select id from exam_windows where title = '越权探测考试'`)) {
+    const town = one<{ id: number }>(`select id from regions where level = 4 and path like '/1/23/28/%' and name <> '城关镇' order by id limit 1`)!.id;
+    const course = one<{ id: number }>('select id from courses order by id limit 1')!.id;
+    const year = new Date().getFullYear() + 1;
+    const trainer = await signedIn(ACCOUNTS.trainer.phone);
+    const r = await trainer.post('/train/exams', {
+      form: { courseId: String(course), title: '越权探测考试', role: 'supervisor', regionId: String(town), opensAt: `${year}-03-01T09:00`, closesAt: `${year}-03-08T09:00`, durationMinutes: '30', passMark: '60' },
+      headers: { Origin: BASE },
+      maxRedirects: 0,
+    });
+    expect(r.status(), 'the 竹山县 trainer opens an exam window').toBe(303);
+    await trainer.dispose();
+  }
+}
+
+test.beforeAll(async () => {
   d = new Database('tmp/e2e/tonghu.db', { readonly: true, fileMustExist: true });
+  await arrangeForeignObjects();
 });
 test.afterAll(() => d?.close());
 
