@@ -120,6 +120,24 @@ const ID_ROUTES: Record<string, Probe | string> = {
   'work/log/[type].astro': 'type is one of the entry types; its ?case= and ?visit= are probed below',
 };
 
+/**
+ * The audit log (administrators and officials, own jurisdiction) filtered by a foreign person who has acted:
+ * the page may answer 200 (an empty list) but must not show that person's name. A name no one inside the
+ * caller's jurisdiction has, so a match is theirs.
+ */
+function auditActorProbe(me: Me, page: string): Hit[] {
+  const u = one<{ id: number; name: string }>(
+    `select u.id, u.name from users u where u.id in (select actor_user_id from audit_log where actor_user_id is not null)
+       and not exists (select 1 from role_assignments r where r.user_id = u.id and (r.region_path like ? || '%' or ? like r.region_path || '%'))
+       and u.name not in (select u2.name from users u2 join role_assignments r2 on r2.user_id = u2.id where r2.region_path like ? || '%')
+     order by u.id limit 1`,
+    me.path,
+    me.path,
+    me.path,
+  );
+  return u ? [{ url: `${page}${page.includes('?') ? '&' : '?'}actor=${u.id}`, absent: [u.name] }] : [];
+}
+
 const foreignCounty = (me: Me): { id: number; name: string; path: string } | undefined =>
   one(
     `select r.id, r.name, r.path from regions r where r.level = 3 and r.path not like ? || '%' and ? not like r.path || '%'
@@ -134,13 +152,13 @@ const QUERY_PARAMS: Record<string, Probe | string> = {
   'account.astro?n': 'a count shown after signing other devices out',
   'account.astro?ok': 'a flag for the confirmation line',
   'admin/audit.astro?action': 'an action name filter',
-  'admin/audit.astro?actor': 'filters the audit log by actor id; the log is administrators-only and province-wide',
+  'admin/audit.astro?actor': (me) => auditActorProbe(me, '/admin/audit'),
   'admin/audit.astro?before': 'a paging cursor of the audit log',
-  'admin/audit.astro?entity': 'filters by entity id; administrators only',
+  'admin/audit.astro?entity': 'filters by entity id within the rows of the caller\'s jurisdiction (the actor probe shows foreign rows stay out)',
   'admin/audit.astro?from': 'a date',
   'admin/audit.astro?to': 'a date',
   'admin/audit/export.ts?action': 'as the audit page',
-  'admin/audit/export.ts?actor': 'as the audit page',
+  'admin/audit/export.ts?actor': (me) => auditActorProbe(me, '/admin/audit/export?format=csv'),
   'admin/audit/export.ts?before': 'as the audit page',
   'admin/audit/export.ts?entity': 'as the audit page',
   'admin/audit/export.ts?format': 'csv or xlsx',
