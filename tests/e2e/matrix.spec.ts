@@ -368,6 +368,98 @@ for (const r of ROLES) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// ids in form bodies (POST): sessions, subsidy lines, runs and appeals, ratings, commendations, cases
+
+/** `file#field` of every id a page reads from a posted form. */
+function postedIdFieldsOf(file: string): string[] {
+  const src = readFileSync(join(ROOT, file), 'utf8');
+  const names = new Set<string>();
+  for (const m of src.matchAll(/\b(?:values|body)\.(\w*Id|id|session)\b/g)) if (m[1] !== 'clientId') names.add(m[1]!);
+  return [...names].sort();
+}
+
+interface PostHit {
+  url: string;
+  form: Record<string, string>;
+  /** for a form that answers 303 whatever happens: a read of the foreign object that must not change */
+  unchanged?: () => unknown;
+}
+type PostProbe = (me: Me) => PostHit[];
+const post = (id: number | string | undefined, f: (x: number | string) => PostHit): PostHit[] => (id === undefined ? [] : [f(id)]);
+const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** Someone else's unread notice, and the read of it that must stay the same. */
+function othersNotice(me: Me, url: string, field: string): PostHit[] {
+  const n = one<{ id: number }>('select id from notices where user_id <> ? and read_at is null order by id desc limit 1', me.userId);
+  if (!n) return [];
+  return [{ url, form: { [field]: String(n.id), action: 'read' }, unchanged: () => one('select read_at from notices where id = ?', n.id) }];
+}
+
+/** `file#field` → a posted form naming a foreign object (the success answer, 303, must never come), or why not. */
+const POSTED_IDS: Record<string, PostProbe | string> = {
+  'account.astro#session': (me) => post(one<{ id: string }>('select id from sessions where user_id <> ? order by created_at desc limit 1', me.userId)?.id, (i) => ({ url: '/account', form: { _action: 'revoke', session: String(i) } })),
+  'admin/users/[id].astro#assignmentId': 'administrators only, whose jurisdiction is the whole province; the person page itself is probed',
+  'admin/users/[id].astro#session': 'administrators only (province-wide): signs a person\'s device out from their page',
+  'api/xapi.ts#activityId': 'an H5P activity (content); the statement is recorded for the caller themself',
+  'api/xapi.ts#lessonId': 'a lesson (content); the statement is recorded for the caller themself',
+  'inbox/index.astro#id': (me) => othersNotice(me, '/inbox', 'id'),
+  'learn/index.astro#noticeId': (me) => othersNotice(me, '/learn', 'noticeId'),
+  'review/performance/index.astro#regionId': (me) => post(foreignCounty(me)?.id, (i) => ({ url: '/review/performance', form: { regionId: String(i), perfPeriod: `${new Date().getFullYear()}-Q1` } })),
+  'switch-role.ts#assignmentId': (me) => post(one<{ id: number }>('select id from role_assignments where user_id <> ? order by id limit 1', me.userId)?.id, (i) => ({ url: '/switch-role', form: { assignmentId: String(i) } })),
+  'review/adjustments.astro#userId': (me) => post(foreignUser(me, 'director'), (i) => ({ url: '/review/adjustments', form: { userId: String(i), role: 'director', periods: `${new Date().getFullYear()}-Q1`, adjustAction: 'training', adjustNote: '越权探测' } })),
+  'review/commendations.astro#id': (me) => post(foreignId(me, 'commendations'), (i) => ({ url: '/review/commendations', form: { id: String(i), decision: 'approve', decisionNote: '越权探测' } })),
+  'review/commendations.astro#userId': (me) => post(foreignUser(me, 'director'), (i) => ({ url: '/review/commendations', form: { intent: 'nominate', userId: String(i), role: 'director', year: String(new Date().getFullYear()), nomReason: '越权探测' } })),
+  'review/subsidy/[id].astro#appealId': 'answered only after the run itself is found in the caller\'s jurisdiction (the run is probed above); appeals are looked up within that run',
+  'review/subsidy/index.astro#regionId': (me) => post(foreignCounty(me)?.id, (i) => ({ url: '/review/subsidy', form: { regionId: String(i), month: '2026-06' } })),
+  'supervise/subsidy/index.astro#appealId': (me) => post(foreignId(me, 'subsidy_appeals'), (i) => ({ url: '/supervise/subsidy', form: { action: 'opinion', appealId: String(i), opinion: '越权探测' } })),
+  'supervise/subsidy/index.astro#runId': (me) => post(foreignId(me, 'subsidy_runs', 'county_path'), (i) => ({ url: '/supervise/subsidy', form: { action: 'review', runId: String(i), note: '越权探测' } })),
+  'train/exams/index.astro#courseId': 'a course (content, the same for everyone); the exam window\'s region is checked against the trainer\'s jurisdiction',
+  'work/log/[type].astro#caseId': (me) => post(foreignId(me, 'cases'), (i) => ({ url: '/work/log/info_update', form: { clientId: crypto.randomUUID(), day: today(), caseId: String(i), note: '越权探测' } })),
+  'work/log/[type].astro#visitId': (me) => post(foreignId(me, 'work_entries', 'region_path', "and type = 'visit' and flagged = 1"), (i) => ({ url: '/work/log/report', form: { clientId: crypto.randomUUID(), visitId: String(i), reportedTo: '派出所', reportedAt: `${today()}T09:00`, receipt: '越权探测', note: '越权探测' } })),
+  'work/subsidy/index.astro#lineId': (me) => post(one<{ id: number }>('select id from subsidy_lines where user_id <> ? and region_path not like ? || \'%\' order by id desc limit 1', me.userId, me.path)?.id, (i) => ({ url: '/work/subsidy', form: { lineId: String(i), appealReason: '越权探测：这不是我的补贴明细。' } })),
+};
+
+test('every id read from a posted form has a case in the matrix', () => {
+  const keys = pageFiles().flatMap((f) => postedIdFieldsOf(f).map((x) => `${f}#${x}`));
+  for (const known of ['account.astro#session', 'work/subsidy/index.astro#lineId', 'supervise/subsidy/index.astro#runId']) expect(keys).toContain(known);
+  expect(keys.filter((k) => !(k in POSTED_IDS)), 'posted ids with no entry in POSTED_IDS').toEqual([]);
+  expect(Object.keys(POSTED_IDS).filter((k) => !keys.includes(k)), 'POSTED_IDS entries no page reads any more').toEqual([]);
+});
+
+for (const r of ROLES) {
+  test(`jurisdiction matrix, forms: ${r.key} cannot act on a foreign object by posting its id`, async () => {
+    const me = meOf(r);
+    const ctx = await signedIn(r.phone);
+    const leaks: string[] = [];
+    let probed = 0;
+    for (const [key, probe] of Object.entries(POSTED_IDS)) {
+      if (typeof probe === 'string') continue;
+      for (const hit of probe(me)) {
+        probed++;
+        const before = JSON.stringify(hit.unchanged?.());
+        const res = await ctx.post(hit.url, { form: hit.form, headers: { Origin: BASE }, maxRedirects: 0 });
+        if (hit.unchanged) {
+          if (JSON.stringify(hit.unchanged()) !== before || res.status() >= 500) leaks.push(`POST ${hit.url} ${JSON.stringify(hit.form)} (${key}) changed the foreign object`);
+          continue;
+        }
+        // every one of these forms answers a success with 303; a refusal is 400 (message), 403 or 404, or the
+        // page again (200) with nothing done
+        if (res.status() === 303 || res.status() >= 500) leaks.push(`POST ${hit.url} ${JSON.stringify(hit.form)} (${key}): ${res.status()} ${res.headers().location ?? ''}`);
+      }
+    }
+    // the same form with the caller's own id does succeed (303): the check tells the two apart
+    if (r.key === 'trainer-county') {
+      const own = one<{ id: number }>("select id from role_assignments where user_id = ? and role = 'director'", me.userId)!.id;
+      expect((await ctx.post('/switch-role', { form: { assignmentId: String(own) }, headers: { Origin: BASE }, maxRedirects: 0 })).status()).toBe(303);
+    }
+    test.info().annotations.push({ type: 'probed', description: `${probed} foreign forms` });
+    await ctx.dispose();
+    expect(leaks).toEqual([]);
+    expect(probed).toBeGreaterThan(2);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // personal data: unmasked phone numbers and ID numbers in pages and exports
 
 const PHONE = /(?<![\d\w])1[3-9]\d{9}(?![\d\w])/g;
