@@ -1,10 +1,12 @@
 import { openDb, type Db } from '../../db/client';
 import { getEnv } from './env';
-import { commitRoster, type RawRosterRow } from '../lib/exchange/roster';
-import { commitInfosys, type RawInfosysRow } from '../lib/exchange/infosys';
+import { createHash } from 'node:crypto';
+import { commitRoster, checkRoster, rosterRows, type RawRosterRow } from '../lib/exchange/roster';
+import { commitInfosys, checkInfosys, infosysRows, type RawInfosysRow } from '../lib/exchange/infosys';
+import { DEFAULT_TABLE_LIMITS, readTable } from '../lib/exchange/table';
 import { ImportRejected, type ImportActor } from '../lib/exchange/common';
 import { FieldError } from '../lib/errors';
-import { claimJob, markJobDone, markJobFailed, type ImportJob } from '../lib/exchange/jobs';
+import { claimJob, createCheckedJob, markJobDone, markJobFailed, type ImportJob } from '../lib/exchange/jobs';
 
 /**
  * Runs committed imports in this process, each on a connection of its own (ADR 0015): the import's one
@@ -82,4 +84,26 @@ export async function readUploadedFile(request: Request, maxBytes: number): Prom
   }
   if (!(file instanceof File) || file.size === 0) throw new FieldError('file', 'v.import.missing');
   return { name: file.name, bytes: Buffer.from(await file.arrayBuffer()) };
+}
+
+/**
+ * Step 1 of an import (roster or information-system records): reads the uploaded file, checks every row
+ * (nothing written to people or work logs) and stores the dry run as a job; returns the job id. A bad
+ * file throws FieldError (the page names the field).
+ */
+export async function dryRunUpload(request: Request, db: Db, actor: ImportActor, kind: 'roster' | 'infosys'): Promise<number> {
+  const file = await readUploadedFile(request, DEFAULT_TABLE_LIMITS.maxBytes);
+  const table = await readTable(file.bytes, file.name);
+  const { rows, check } =
+    kind === 'roster'
+      ? (() => {
+          const rows = rosterRows(table);
+          return { rows, check: checkRoster(db, actor.scopePath, rows) };
+        })()
+      : (() => {
+          const rows = infosysRows(table);
+          return { rows, check: checkInfosys(db, actor.scopePath, rows) };
+        })();
+  const fileSha256 = createHash('sha256').update(file.bytes).digest('hex');
+  return createCheckedJob(db, actor, { kind, fileName: file.name, fileSha256, rows, problems: check.problems, summary: check.summary });
 }
