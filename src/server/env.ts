@@ -38,6 +38,8 @@ const schema = z
     TONGHU_CERT_PREFIX: z.string().min(1).max(10).default('鄂童护'),
     /** largest .h5p a trainer may upload, in MB */
     TONGHU_H5P_MAX_MB: z.coerce.number().int().min(1).max(200).default(20),
+    /** most data rows one roster or information-system import takes (ADR 0020: a province's roster) */
+    TONGHU_IMPORT_MAX_ROWS: z.coerce.number().int().min(100).max(200_000).default(50_000),
   });
 
 export type Env = z.infer<typeof schema>;

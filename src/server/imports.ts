@@ -3,7 +3,7 @@ import { getEnv } from './env';
 import { createHash } from 'node:crypto';
 import { commitRoster, checkRoster, rosterRows, type RawRosterRow } from '../lib/exchange/roster';
 import { commitInfosys, checkInfosys, infosysRows, type RawInfosysRow } from '../lib/exchange/infosys';
-import { DEFAULT_TABLE_LIMITS, readTable } from '../lib/exchange/table';
+import { DEFAULT_TABLE_LIMITS, readTable, type TableLimits } from '../lib/exchange/table';
 import { ImportRejected, type ImportActor } from '../lib/exchange/common';
 import { FieldError } from '../lib/errors';
 import { claimJob, createCheckedJob, markJobDone, markJobFailed, type ImportJob } from '../lib/exchange/jobs';
@@ -86,14 +86,20 @@ export async function readUploadedFile(request: Request, maxBytes: number): Prom
   return { name: file.name, bytes: Buffer.from(await file.arrayBuffer()) };
 }
 
+/** The limits of an uploaded table: the defaults, with the row cap of this deployment (TONGHU_IMPORT_MAX_ROWS). */
+export function importLimits(): TableLimits {
+  return { ...DEFAULT_TABLE_LIMITS, maxRows: getEnv().TONGHU_IMPORT_MAX_ROWS };
+}
+
 /**
  * Step 1 of an import (roster or information-system records): reads the uploaded file, checks every row
  * (nothing written to people or work logs) and stores the dry run as a job; returns the job id. A bad
  * file throws FieldError (the page names the field).
  */
 export async function dryRunUpload(request: Request, db: Db, actor: ImportActor, kind: 'roster' | 'infosys'): Promise<number> {
-  const file = await readUploadedFile(request, DEFAULT_TABLE_LIMITS.maxBytes);
-  const table = await readTable(file.bytes, file.name);
+  const limits = importLimits();
+  const file = await readUploadedFile(request, limits.maxBytes);
+  const table = await readTable(file.bytes, file.name, limits);
   const { rows, check } =
     kind === 'roster'
       ? (() => {

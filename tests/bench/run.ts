@@ -29,6 +29,7 @@ import { computeRatings } from '../../src/lib/fieldwork/performance';
 import { dayOf } from '../../src/lib/time';
 import { loadOrCreateSigningKey, signPayload } from '../../src/lib/certification/signing';
 import { benchRosterImport, ROSTER_BENCH } from './roster-import';
+import { benchHostileTables } from './hostile-tables';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -946,6 +947,22 @@ const rosterImport: Scenario = {
   },
 };
 
+/**
+ * Issue 10: hostile tables (a million rows, bombs, wide rows) read by the import's reader, each in a child
+ * process whose RSS is measured (tests/bench/hostile-tables.ts). Fails when a hostile file is accepted or
+ * a refusal grows the process by more than 200 MB (ExcelJS needed ~1.3 GB for the million rows).
+ */
+const hostileTables: Scenario = {
+  name: 'hostile tables',
+  async run() {
+    const rows = await benchHostileTables();
+    const failures = rows.flatMap((r) => [
+      ...(!r.file.startsWith('roster-') && !r.outcome.startsWith('refused') ? [`${r.file}: ${r.outcome}`] : []),
+      ...(r['RSS growth MB'] > 200 ? [`${r.file}: RSS grew ${r['RSS growth MB']} MB`] : []),
+    ]);
+    return { id: 'hostile-tables', title: 'Hostile roster files read by the import (each in its own process; peak RSS includes ~80–130 MB of tsx start-up)', columns: Object.keys(rows[0]!), rows: rows.map((r) => ({ ...r })), failures };
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // Officials' dashboards (M16) on the scale database, in their own process
@@ -980,7 +997,7 @@ const dashboardScale: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, rosterImport, quizSubmissions, nationalSubsidy, dashboardScale];
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, rosterImport, hostileTables, quizSubmissions, nationalSubsidy, dashboardScale];
 
 // ---------------------------------------------------------------------------------------------
 // Output

@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
 import { ACCOUNTS, DEMO_PASSWORD } from './helpers';
+import { buildZip, validH5pEntries } from '../factories/zip';
+import { toCsv } from '../../src/lib/exchange/csv';
 
 /**
  * Prove it holds (issue: jurisdiction matrix and personal-data scan), against the built server and its demo
@@ -279,9 +281,12 @@ async function signedIn(phone: string): Promise<APIRequestContext> {
 test.describe.configure({ mode: 'default' });
 
 /**
- * The demo seed has no subsidy run and no exam window; made here through the product's own forms so the
- * matrix can ask for them: a 江陵县 month (no other spec computes 江陵县) and a 竹山县 exam window for the
- * supervisors of a township other than 城关镇, opening next year (seen by no other spec's accounts).
+ * The demo seed has no subsidy run, no exam window, no import job and no uploaded H5P package; made here
+ * through the product's own forms so the matrix can ask for them: a 江陵县 month (no other spec computes
+ * 江陵县), a 竹山县 exam window for the supervisors of a township other than 城关镇, opening next year (seen
+ * by no other spec's accounts), and — by two accounts of 江陵县 the administrator creates on the people form
+ * (an administrator and a trainer of that county, who set their own passwords at first sign-in) — a roster
+ * dry run (an import job only its uploader may open) and an H5P package (seen only inside 江陵县).
  */
 async function arrangeForeignObjects(): Promise<void> {
   const jl = one<{ id: number }>(`select id from regions where name = '江陵县' and level = 3`)!.id;
@@ -304,7 +309,74 @@ async function arrangeForeignObjects(): Promise<void> {
     expect(r.status(), 'the 竹山县 trainer opens an exam window').toBe(303);
     await trainer.dispose();
   }
+  await arrangeJianglingUploads();
 }
+
+const JIANGLING_ADMIN = '13900000020';
+const JIANGLING_TRAINER = '13900000021';
+const OWN_PASSWORD = 'Matrix#2026-jiangling';
+
+/** The administrator creates a person on /admin/users/new; the person signs in and sets their own password. */
+async function createdAccount(admin: APIRequestContext, phone: string, name: string, role: string, regionId: number): Promise<APIRequestContext> {
+  if (!one('select id from users where phone = ?', phone)) {
+    const page = await admin.post('/admin/users/new', { form: { name, phone, idNumber: '', role, regionId: String(regionId) }, headers: { Origin: BASE }, maxRedirects: 0 });
+    expect(page.status(), `the administrator creates ${name}`).toBe(200);
+    const temporary = /id="temp-password">([^<]+)</.exec(await page.text())?.[1];
+    expect(temporary, `the temporary password of ${name} is shown once`).toBeTruthy();
+    const ctx = await apiRequest.newContext({ baseURL: BASE });
+    expect((await ctx.post('/login', { form: { phone, password: temporary! }, headers: { Origin: BASE }, maxRedirects: 0 })).status()).toBe(303);
+    const changed = await ctx.post('/password', { form: { current: temporary!, next: OWN_PASSWORD, confirm: OWN_PASSWORD }, headers: { Origin: BASE }, maxRedirects: 0 });
+    expect(changed.status(), `${name} sets a password at first sign-in`).toBe(303);
+    return ctx;
+  }
+  const ctx = await apiRequest.newContext({ baseURL: BASE });
+  expect((await ctx.post('/login', { form: { phone, password: OWN_PASSWORD }, headers: { Origin: BASE }, maxRedirects: 0 })).status()).toBe(303);
+  return ctx;
+}
+
+async function arrangeJianglingUploads(): Promise<void> {
+  const jl = one<{ id: number; path: string }>(`select id, path from regions where name = '江陵县' and level = 3`)!;
+  const admin = await signedIn(ACCOUNTS.admin.phone);
+  const jlAdmin = one<{ id: number }>('select id from users where phone = ?', JIANGLING_ADMIN);
+  if (!jlAdmin || !one('select id from import_jobs where actor_user_id = ?', jlAdmin.id)) {
+    const ctx = await createdAccount(admin, JIANGLING_ADMIN, '江陵县管理员', 'admin', jl.id);
+    // a dry run of one 江陵县 post: the job stays the uploader's (nothing is committed)
+    const v = one<{ village: string; township: string }>(
+      `select v.name village, t.name township from regions v join regions t on t.id = v.parent_id where v.level = 5 and v.path like ? || '%' order by v.id limit 1`,
+      jl.path,
+    )!;
+    const csv = toCsv([
+      ['姓名', '手机号', '身份证号', '岗位', '市州', '县(市、区)', '乡镇(街道)', '村(社区)'],
+      ['越权探测', '15977770001', '', '儿童主任', '荆州市', '江陵县', v.township, v.village],
+    ]);
+    const r = await ctx.post('/admin/import/roster', { multipart: { file: { name: '江陵县名单.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) } }, headers: { Origin: BASE }, maxRedirects: 0 });
+    expect(r.status(), 'the 江陵县 administrator uploads a roster (dry run)').toBe(303);
+    expect(r.headers().location).toMatch(/^\/admin\/import\/jobs\/\d+$/);
+    await ctx.dispose();
+  }
+  const jlTrainer = one<{ id: number }>('select id from users where phone = ?', JIANGLING_TRAINER);
+  if (!jlTrainer || !one('select id from h5p_packages where uploaded_by = ?', jlTrainer.id)) {
+    const ctx = await createdAccount(admin, JIANGLING_TRAINER, '江陵县培训师', 'trainer', jl.id);
+    const pkg = buildZip(validH5pEntries('江陵县越权探测练习'));
+    const r = await ctx.post('/train/h5p', { multipart: { file: { name: 'jiangling.h5p', mimeType: 'application/zip', buffer: pkg } }, headers: { Origin: BASE }, maxRedirects: 0 });
+    expect(r.status(), 'the 江陵县 trainer uploads an H5P package').toBe(303);
+    await ctx.dispose();
+  }
+  await admin.dispose();
+}
+
+/**
+ * Probes that must find a foreign object for the roles named: the objects are arranged above, so an empty
+ * probe means the arrangement or the probe broke, and the gap would reopen silently.
+ */
+const MUST_PROBE: Record<string, string[]> = {
+  'admin/import/jobs/[id].astro': ['admin'],
+  'admin/import/jobs/[id].json.ts': ['admin'],
+  'train/h5p/[id].astro': ['trainer-county', 'trainer-city'],
+  'h5p/frame/[activity].astro': ['director', 'supervisor', 'trainer-county'],
+  'review/subsidy/[id].astro': ['official-zhushan'],
+  'learn/exams/[id].astro': ['director-jiangling'],
+};
 
 test.beforeAll(async () => {
   d = new Database('tmp/e2e/tonghu.db', { readonly: true, fileMustExist: true });
@@ -318,6 +390,9 @@ test('every id-taking route and every query parameter of src/pages has a case in
   expect(dynamic.length).toBeGreaterThan(25);
   expect(dynamic.filter((f) => !(f in ID_ROUTES)), 'route files with a dynamic segment and no entry in ID_ROUTES').toEqual([]);
   expect(Object.keys(ID_ROUTES).filter((f) => !files.includes(f)), 'ID_ROUTES entries of files that are gone').toEqual([]);
+  const probes: Record<string, Probe | string> = { ...ID_ROUTES, ...QUERY_PARAMS };
+  expect(Object.keys(MUST_PROBE).filter((k) => typeof probes[k] !== 'function'), 'MUST_PROBE entries that are not probes').toEqual([]);
+  expect([...new Set(Object.values(MUST_PROBE).flat())].filter((k) => !ROLES.some((r) => r.key === k)), 'MUST_PROBE roles that are not in ROLES').toEqual([]);
   const params = files.flatMap((f) => queryParamsOf(f).map((p) => `${f}?${p}`));
   // the derivation finds what we know of
   for (const known of ['review/plan.astro?region', 'people/index.astro?region', 'work/log/[type].astro?visit', 'admin/audit.astro?actor']) expect(params).toContain(known);
@@ -361,6 +436,7 @@ for (const r of ROLES) {
     if (nothingForeign.length) test.info().annotations.push({ type: 'no foreign object in the demo data', description: nothingForeign.join(', ') });
     await ctx.dispose();
     expect(leaks).toEqual([]);
+    expect(nothingForeign.filter((k) => MUST_PROBE[k]?.includes(r.key)), 'probes that must find a foreign object (MUST_PROBE) and found none').toEqual([]);
     // a province-wide account has no foreign region in the demo (one province): it is probed with the
     // per-person objects (someone else's attempts and certificates)
     expect(probed.length).toBeGreaterThan(county ? 15 : 2);

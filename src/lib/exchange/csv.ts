@@ -3,7 +3,14 @@
  * a UTF-8 byte-order mark, CRLF / LF / CR line ends, comma separators. Encodings other than UTF-8 (GBK
  * from older Excel versions) are refused before this runs: the page asks for "CSV UTF-8".
  */
-export function parseCsv(text: string): string[][] {
+export interface CsvHooks {
+  /** called as each field ends (line = the record's 1-based number); may throw to stop reading */
+  onField?: (line: number, col: number, field: string) => void;
+  /** called as each record ends; may throw to stop reading */
+  onRow?: (line: number, cells: string[]) => void;
+}
+
+export function parseCsv(text: string, hooks: CsvHooks = {}): string[][] {
   const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const rows: string[][] = [];
   let row: string[] = [];
@@ -12,11 +19,13 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   const n = s.length;
   const endField = () => {
+    hooks.onField?.(rows.length + 1, row.length, field);
     row.push(field);
     field = '';
   };
   const endRow = () => {
     endField();
+    hooks.onRow?.(rows.length + 1, row);
     rows.push(row);
     row = [];
   };

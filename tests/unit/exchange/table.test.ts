@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import ExcelJS from 'exceljs';
 import { parseCsv, toCsv } from '../../../src/lib/exchange/csv';
-import { readTable, mapColumns } from '../../../src/lib/exchange/table';
+import { readTable, mapColumns, DEFAULT_TABLE_LIMITS } from '../../../src/lib/exchange/table';
 import { FieldError } from '../../../src/lib/errors';
 
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -46,32 +46,34 @@ describe('reading an uploaded table', () => {
     expect(await refusal(readTable(ole, 'a.xls'))).toBe('v.import.xls');
     expect(await refusal(readTable(Buffer.from('%PDF-1.4'), 'a.pdf'))).toBe('v.import.wrongType');
     expect(await refusal(readTable(Buffer.from(''), 'a.csv'))).toBe('v.import.empty');
-    expect(await refusal(readTable(Buffer.from('姓名\n张三\n'), 'a.csv', { maxBytes: 5, maxRows: 10, maxUnpackedBytes: 1e6 }))).toBe('v.import.tooLarge');
-    expect(await refusal(readTable(Buffer.from('姓名\n甲\n乙\n丙\n'), 'a.csv', { maxBytes: 1e6, maxRows: 2, maxUnpackedBytes: 1e6 }))).toBe('v.import.tooManyRows');
+    expect(await refusal(readTable(Buffer.from('姓名\n张三\n'), 'a.csv', { ...DEFAULT_TABLE_LIMITS, maxBytes: 5, maxRows: 10 }))).toBe('v.import.tooLarge');
+    expect(await refusal(readTable(Buffer.from('姓名\n甲\n乙\n丙\n'), 'a.csv', { ...DEFAULT_TABLE_LIMITS, maxRows: 2 }))).toBe('v.import.tooManyRows');
     const big = await xlsx((ws) => {
       ws.addRow(['姓名']);
       for (let i = 0; i < 5; i++) ws.addRow([`人${i}`]);
     });
-    expect(await refusal(readTable(big, 'a.xlsx', { maxBytes: 1e6, maxRows: 3, maxUnpackedBytes: 1e7 }))).toBe('v.import.tooManyRows');
-    expect(await refusal(readTable(big, 'a.xlsx', { maxBytes: 1e6, maxRows: 30, maxUnpackedBytes: 100 }))).toBe('v.import.tooBigUnpacked');
+    expect(await refusal(readTable(big, 'a.xlsx', { ...DEFAULT_TABLE_LIMITS, maxRows: 3 }))).toBe('v.import.tooManyRows');
+    expect(await refusal(readTable(big, 'a.xlsx', { ...DEFAULT_TABLE_LIMITS, maxUnpackedBytes: 100 }))).toBe('v.import.tooBigUnpacked');
     expect(await refusal(readTable(Buffer.from('PK\u0003\u0004garbage'), 'a.xlsx'))).toBe('v.import.badXlsx');
   });
 
-  it('reads XLSX values only: a formula gives its saved result, a formula without one is refused by cell', async () => {
+  it('reads XLSX values only, dates as days; any formula is refused naming sheet, row and column, saved result or not', async () => {
     const ok = await xlsx((ws) => {
       ws.addRow(['姓名', '手机号', '日期']);
-      ws.addRow(['张三', { formula: '"1380000"&"0000"', result: '13800000000' }, new Date(Date.UTC(2026, 10, 3))]);
+      ws.addRow(['张三', '13800000000', new Date(Date.UTC(2026, 10, 3))]);
     });
     const t = await readTable(ok, '名单.xlsx');
     expect(t.rows[0]!.cells).toEqual(['张三', '13800000000', '2026-11-03']);
-    const bad = await xlsx((ws) => {
-      ws.addRow(['姓名', '手机号']);
-      ws.addRow(['张三', { formula: 'A1&"x"' } as ExcelJS.CellFormulaValue]);
-    });
-    const e = await readTable(bad, '名单.xlsx').catch((x: FieldError) => x);
-    expect(e).toBeInstanceOf(FieldError);
-    expect((e as FieldError).key).toBe('v.import.formula');
-    expect((e as FieldError).params).toEqual({ cell: 'B2' });
+    for (const formula of [{ formula: '"1380000"&"0000"', result: '13800000000' }, { formula: 'A1&"x"' } as ExcelJS.CellFormulaValue]) {
+      const bad = await xlsx((ws) => {
+        ws.addRow(['姓名', '手机号']);
+        ws.addRow(['张三', formula]);
+      });
+      const e = await readTable(bad, '名单.xlsx').catch((x: FieldError) => x);
+      expect(e).toBeInstanceOf(FieldError);
+      expect((e as FieldError).key).toBe('v.import.formula');
+      expect((e as FieldError).params).toEqual({ sheet: '名单', row: 2, column: 'B' });
+    }
   });
 
   it('maps columns by header text in any order and names the missing ones', () => {
