@@ -36,6 +36,8 @@ export const LOAD_MIX = {
   /** shares of the non-director roles; directors are the rest */
   shares: { supervisor: 0.09, official: 0.04, trainer: 0.03 } as Record<Exclude<Role, 'director'>, number>,
   thinkMs: [2000, 8000] as const,
+  /** users arrive spread evenly over the first tenth of the run, at most 30 s (not all in the first think time) */
+  rampS: Math.min(30, Number(process.env.LOAD_SECONDS ?? 300) / 10),
   requestTimeoutMs: 30_000,
   seed: 20261129,
   password: 'Tonghu#2026',
@@ -489,9 +491,9 @@ export const loadScenario: Scenario = {
     };
 
     async function client(u: User) {
-      // arrive spread over the first think time, open the home page (and its assets) once, then loop
-      await think(u);
-      await home(u);
+      // arrive during the ramp, open the home page (and its assets, fetched once) and loop
+      await sleep(u.rnd() * LOAD_MIX.rampS * 1000);
+      await page(u, 'home (first visit)', u.home);
       while (running()) {
         await think(u);
         if (!running()) break;
@@ -515,6 +517,12 @@ export const loadScenario: Scenario = {
       if (kb !== null) rss.push(kb);
     }, 1000);
     const rssBefore = vmRssKb(pid);
+    // a fresh connection per person, as a phone opening the app (the sign-in connections have been idle
+    // for up to the whole sign-in phase, longer than the server's keep-alive timeout of 65 s)
+    for (const u of users) {
+      u.agent.destroy();
+      u.agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    }
     measuring = true;
     windowStart = performance.now();
     const loops = users.map((u) => client(u));
@@ -647,7 +655,7 @@ export const loadScenario: Scenario = {
       'decide 409 (raced)': expectedOther.get('sv-decide POST 409') ?? 0,
     };
     const errorRows = [...errors.entries()].map(([k, e]) => ({ 'kind status': k, count: e.n, example: e.example.slice(0, 120) }));
-    const scope = `${users.length} users × ${round(windowS, 0)} s, think ${LOAD_MIX.thinkMs[0] / 1000}–${LOAD_MIX.thinkMs[1] / 1000} s`;
+    const scope = `${users.length} users × ${round(windowS, 0)} s, arriving over ${round(LOAD_MIX.rampS, 1)} s, think ${LOAD_MIX.thinkMs[0] / 1000}–${LOAD_MIX.thinkMs[1] / 1000} s`;
     return [
       { id: 'load-summary', title: `Load: ${scope} — throughput, server memory and CPU, machine load`, columns: Object.keys(summary), rows: [summary], failures },
       { id: 'load-kinds', title: `Load: latency per kind of request (${scope}); errors = answers the journey does not expect, 5xx, timeouts (${LOAD_MIX.requestTimeoutMs / 1000} s)`, columns: ['kind', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'], rows: kindRows },
