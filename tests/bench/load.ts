@@ -548,6 +548,7 @@ export const loadScenario: Scenario = {
     let integrity = '';
     const missing: Record<string, number> = {};
     let duplicateEntries = 0;
+    let duplicateAttempts = 0;
     let progressOff = 0;
     try {
       const d = check.$client;
@@ -567,6 +568,10 @@ export const loadScenario: Scenario = {
       const status = d.prepare('select status from work_entries where id = ?');
       missing.decisions = acks.decisions.filter((x) => (status.get(x.id) as { status: string } | undefined)?.status !== x.status).length;
       duplicateEntries = (d.prepare('select count(*) as n from (select 1 from work_entries group by user_id, client_id having count(*) > 1)').get() as { n: number }).n;
+      duplicateAttempts = (d.prepare('select count(*) as n from (select 1 from attempts where exam_id is null group by user_id, course_id, number having count(*) > 1)').get() as { n: number }).n;
+      // the new people's password changes (303) are stored: none must change it again
+      const must = d.prepare('select must_change_password as m from users where id = ?');
+      missing.passwordChanges = users.filter((u) => u.created && (must.get(u.id) as { m: number }).m !== 0).length;
       const ids = users.map((u) => u.id).join(',');
       progressOff = (
         d
@@ -612,6 +617,7 @@ export const loadScenario: Scenario = {
     if (integrity !== 'ok') failures.push(`load: integrity_check says ${integrity}`);
     for (const [k, n] of Object.entries(missing)) if (n) failures.push(`load: ${n} acknowledged ${k} missing from the database`);
     if (duplicateEntries) failures.push(`load: ${duplicateEntries} work entries stored twice`);
+    if (duplicateAttempts) failures.push(`load: ${duplicateAttempts} quiz attempt numbers used twice`);
     if (progressOff) failures.push(`load: ${progressOff} course_progress rows differ from a recount of lesson_completions`);
 
     const mb = (kb: number | null | undefined) => (kb == null ? null : round(kb / 1024, 1));
@@ -649,6 +655,7 @@ export const loadScenario: Scenario = {
       ...written,
       missing: Object.values(missing).reduce((a, b) => a + b, 0),
       'duplicate entries': duplicateEntries,
+      'duplicate attempts': duplicateAttempts,
       'progress ≠ recount': progressOff,
       integrity_check: integrity,
       'quiz refused by rule': refusedQuiz,
