@@ -5,8 +5,12 @@
  * and lost or duplicated attempts checked in the database afterwards), and certificate PDF generation
  * (in this process, no server involved: median time and size).
  *
+ * The last scenario, "load" (tests/bench/load.ts), has 500 signed-in people browse and submit for 5 minutes.
+ *
  *   npm run bench             # builds first only if dist/server/entry.mjs is missing
  *   npm run bench -- --build  # always rebuild first
+ *   npm run bench -- --only load   # one scenario (name contains the text); its sections are merged into latest.json
+ *   BENCH_PORT=4421 LOAD_USERS=50 LOAD_SECONDS=30 npm run bench -- --only load
  *
  * Prints one markdown table per section and writes everything to tests/bench/results/latest.json.
  * To add measurements, append a scenario to SCENARIOS: a named async function that receives the
