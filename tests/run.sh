@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: unit tests (vitest), then browser tests (Playwright driving Debian's chromium).
+# `npm test`: unit tests (vitest), then browser tests (Playwright driving Debian's chromium), then a short
+# crash-safety soak against the built server.
 # When chromium or the CJK fonts (without them every Chinese character renders as a box) are
 # missing and we are root, installs them with apt-get first.
 set -euo pipefail
@@ -25,3 +26,7 @@ fi
 
 npx vitest run
 npx playwright test
+# Crash safety, short (tests/soak/crash.test.ts; `npm run test:soak` is the long one): 16 clients for 8 s, an
+# online backup, kill -9, restart; on a copy of the demo database the browser tests leave (no second seed).
+SOAK_DB_FROM=tmp/e2e/tonghu.db SOAK_CLIENTS="${SOAK_CLIENTS:-16}" SOAK_SECONDS="${SOAK_SECONDS:-8}" \
+  npx vitest run --config vitest.soak.config.ts

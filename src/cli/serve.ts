@@ -33,7 +33,16 @@ async function main() {
   const entry = resolve('dist/server/entry.mjs');
   if (!existsSync(entry)) throw new EnvError('没有找到构建产物 dist/server/entry.mjs，请先运行 npm run build (或直接 npm start)。');
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
-  const { handler } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener };
+  const { handler, pageMap } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener; pageMap?: Map<string, () => Promise<unknown>> };
+  // Astro calls a page's `() => import(...)` on every request. Under tsx (npm run serve) each dynamic import is
+  // resolved again through the loader hooks' worker thread, a blocking round trip that the load bench found
+  // on every request; the module is the same each time, so keep the first promise.
+  if (pageMap instanceof Map) {
+    for (const [component, load] of pageMap) {
+      let loaded: Promise<unknown> | undefined;
+      pageMap.set(component, () => (loaded ??= load()));
+    }
+  }
 
   // Brotli quality 5: nearly the size of the default 11 on small HTML at a fraction of the CPU per request.
   const compress = env.TONGHU_COMPRESS

@@ -32,7 +32,19 @@ function fill(s: string, params?: Record<string, string | number>): string {
 /** Dates and times are shown in China Standard Time whatever the server's zone. */
 const TZ = 'Asia/Shanghai';
 
+const translators = new Map<Locale, Translator>();
+
+/**
+ * The translator of a locale, made once and shared (it holds no per-request state): the middleware asks for one
+ * on every request, and building its two Intl.DateTimeFormat objects took ~0.4 ms each time (the load bench).
+ */
 export function translator(locale: Locale): Translator {
+  let t = translators.get(locale);
+  if (!t) translators.set(locale, (t = makeTranslator(locale)));
+  return t;
+}
+
+function makeTranslator(locale: Locale): Translator {
   const cat = catalogs[locale];
   const t = ((key: MessageKey, params?: Record<string, string | number>) => fill(cat[key], params)) as Translator;
   t.locale = locale;

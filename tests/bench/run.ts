@@ -5,8 +5,12 @@
  * and lost or duplicated attempts checked in the database afterwards), and certificate PDF generation
  * (in this process, no server involved: median time and size).
  *
+ * The last scenario, "load" (tests/bench/load.ts), has 500 signed-in people browse and submit for 5 minutes.
+ *
  *   npm run bench             # builds first only if dist/server/entry.mjs is missing
  *   npm run bench -- --build  # always rebuild first
+ *   npm run bench -- --only load   # one scenario (name contains the text); its sections are merged into latest.json
+ *   BENCH_PORT=4421 LOAD_USERS=50 LOAD_SECONDS=30 npm run bench -- --only load
  *
  * Prints one markdown table per section and writes everything to tests/bench/results/latest.json.
  * To add measurements, append a scenario to SCENARIOS: a named async function that receives the
@@ -30,6 +34,7 @@ import { dayOf } from '../../src/lib/time';
 import { loadOrCreateSigningKey, signPayload } from '../../src/lib/certification/signing';
 import { benchRosterImport, ROSTER_BENCH } from './roster-import';
 import { benchHostileTables } from './hostile-tables';
+import { loadScenario } from './load';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -37,7 +42,7 @@ import { benchHostileTables } from './hostile-tables';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_DIR = join(ROOT, 'tests/bench/results');
-const PORT = 4398;
+const PORT = Number(process.env.BENCH_PORT ?? 4398);
 const HOST = '127.0.0.1';
 const BASE = `http://${HOST}:${PORT}`;
 // The demo seed (regions, people, course content, learning progress, a year of field work) takes ~30 s
@@ -118,6 +123,8 @@ export interface BenchContext {
   base: string;
   /** The server's SQLite file (WAL: the bench may open a second connection to prepare data and check results). */
   dbPath: string;
+  /** pid of the server's node process itself (for /proc/<pid>/status and /proc/<pid>/stat) */
+  serverPid: number;
   /** Sign in through POST /login, returns the `tonghu_session=…` cookie pair. */
   signIn(phone: string, password: string): Promise<string>;
   /** One request via node:http (no automatic decompression). */
@@ -997,7 +1004,7 @@ const dashboardScale: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, rosterImport, hostileTables, quizSubmissions, nationalSubsidy, dashboardScale];
+export const SCENARIOS: Scenario[] = [directorHome, officialHome, directorLesson, trainerProgress, fieldWork, certificatePdf, offlineCourse, rosterImport, hostileTables, quizSubmissions, nationalSubsidy, dashboardScale, loadScenario];
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -1037,8 +1044,9 @@ function ensureBuild(force: boolean): void {
 
 function startServer(dbPath: string): { child: ChildProcess; log: string[]; exited: Promise<number | null> } {
   const log: string[] = [];
-  // detached: own process group, so the whole npx → tsx → node chain can be stopped together.
-  const child = spawn('npx', ['tsx', 'src/cli/serve.ts'], {
+  // node itself (not npx → tsx → node), so child.pid is the server for /proc sampling; detached: own
+  // process group, stopped together.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve.ts'], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -1132,7 +1140,7 @@ async function main(): Promise<number> {
     const startedMs = Date.now() - t0;
     console.log(`[bench] server up on ${BASE} in ${(startedMs / 1000).toFixed(1)}s (db ${dbPath})`);
 
-    const ctx: BenchContext = { base: BASE, dbPath, signIn, raw, load };
+    const ctx: BenchContext = { base: BASE, dbPath, serverPid: server.child.pid!, signIn, raw, load };
     const sections: Section[] = [];
     // `npm run bench -- --only "field work"` runs the scenarios whose name contains the text
     const oi = process.argv.indexOf('--only');
@@ -1168,6 +1176,15 @@ async function main(): Promise<number> {
     console.log('');
     mkdirSync(RESULTS_DIR, { recursive: true });
     const outFile = join(RESULTS_DIR, 'latest.json');
+    if (only && existsSync(outFile)) {
+      // a partial run (--only) replaces its own sections and keeps the others of the last run
+      try {
+        const prev = JSON.parse(readFileSync(outFile, 'utf8')) as { sections?: typeof result.sections };
+        result.sections = { ...(prev.sections ?? {}), ...result.sections };
+      } catch {
+        /* unreadable: overwrite */
+      }
+    }
     writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
     console.log(`[bench] wrote ${relative(ROOT, outFile)} (${(result.totalMs / 1000).toFixed(1)}s total)`);
 

@@ -138,7 +138,10 @@ function statements(db: Db) {
  * (the month's end if it is over). `onlyUserIds` restricts it to some people (adjustments, one person's
  * live status).
  */
-export function computeCountyMonth(db: Db, countyPath: string, month: string, rules: SubsidyRules, today: string, onlyUserIds?: number[]): LineDraft[] {
+export function computeCountyMonth(db: Db, countyPath: string, month: string, rules: SubsidyRules, today: string, onlyUserIds?: number[], readPath = countyPath): LineDraft[] {
+  // readPath: the part of the county whose cases and work entries are read. A line only counts the cases
+  // and reports under its own region, so one person's live status (liveStatus) reads their village or
+  // township instead of the whole county: under load the county-wide read was most of /learn's time.
   const { start, end, days } = monthBounds(month);
   const asOf = end < today ? end : today;
   const monthStartMs = startMs(start);
@@ -174,7 +177,7 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
   if (people.length === 0) return [];
 
   // cases of the county open at some time in the month, and their verified visit days
-  const caseRows: CaseRow[] = (st.cases.all(countyPath, countyPath + '~', asOf, start) as [number, string, string, string | null, string][]).map(([id, regionPath, openedOn, closedOn, history]) => ({
+  const caseRows: CaseRow[] = (st.cases.all(readPath, readPath + '~', asOf, start) as [number, string, string, string | null, string][]).map(([id, regionPath, openedOn, closedOn, history]) => ({
     id,
     regionPath,
     openedOn,
@@ -189,8 +192,8 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
   if (caseRows.length > 0) {
     // only visits that can matter: from the longest interval before the month (a year is plenty)
     const from = addDays(start, -400);
-    for (const [caseId, days] of st.visits.all(countyPath, countyPath + '~', from, asOf) as [number, string][]) visitDays.set(caseId, days.split(','));
-    for (const [caseId, path, day] of st.updates.all(countyPath, countyPath + '~', infoCutoff, asOf) as [number | null, string | null, string][]) {
+    for (const [caseId, days] of st.visits.all(readPath, readPath + '~', from, asOf) as [number, string][]) visitDays.set(caseId, days.split(','));
+    for (const [caseId, path, day] of st.updates.all(readPath, readPath + '~', infoCutoff, asOf) as [number | null, string | null, string][]) {
       if (caseId !== null) lastInfo.set(caseId, day);
       // an update of the village's records as a whole (批量更新) covers every case of the village
       else if (path !== null) lastBatch.set(path, day);
@@ -226,7 +229,14 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
       completedAt: enrollments.completedAt,
     })
     .from(enrollments)
-    .where(and(withinSql(enrollments.regionPath, countyPath), sql`${enrollments.dueDate} < ${asOf}`, or(isNull(enrollments.completedAt), sql`${enrollments.completedAt} > ${asOfEndMs}`)))
+    .where(
+      and(
+        withinSql(enrollments.regionPath, countyPath),
+        sql`${enrollments.dueDate} < ${asOf}`,
+        or(isNull(enrollments.completedAt), sql`${enrollments.completedAt} > ${asOfEndMs}`),
+        onlyUserIds ? inArray(enrollments.userId, onlyUserIds) : undefined,
+      ),
+    )
     .all()) {
     const o = overdueTraining.get(e.userId);
     if (!o) overdueTraining.set(e.userId, { n: 1, due: e.dueDate });
@@ -246,7 +256,7 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
     })
     .from(workEntries)
     .leftJoin(sql`work_entries rep`, sql`rep.id = ${workEntries.linkedEntryId} and rep.status <> 'returned'`)
-    .where(and(withinSql(workEntries.regionPath, countyPath), eq(workEntries.type, 'visit'), eq(workEntries.flagged, true), lte(workEntries.reportDueAt, asOfEndMs)))
+    .where(and(withinSql(workEntries.regionPath, readPath), eq(workEntries.type, 'visit'), eq(workEntries.flagged, true), lte(workEntries.reportDueAt, asOfEndMs)))
     .all();
   const missing = lapsed.filter((r) => r.reportedAt === null).map((r) => r.path);
   const late = lapsed.filter((r) => r.reportedAt !== null && r.dueAt !== null && r.reportedAt > r.dueAt && r.reportedAt >= monthStartMs).map((r) => r.path);
@@ -262,7 +272,14 @@ export function computeCountyMonth(db: Db, countyPath: string, month: string, ru
       rating: performanceRatings.rating,
     })
     .from(performanceRatings)
-    .where(and(withinSql(performanceRatings.regionPath, countyPath), eq(performanceRatings.periodKind, 'year'), sql`${performanceRatings.period} < ${String(year)}`))
+    .where(
+      and(
+        withinSql(performanceRatings.regionPath, countyPath),
+        eq(performanceRatings.periodKind, 'year'),
+        sql`${performanceRatings.period} < ${String(year)}`,
+        onlyUserIds ? inArray(performanceRatings.userId, onlyUserIds) : undefined,
+      ),
+    )
     .all()) {
     const k = `${r.userId}:${r.role}`;
     const y = Number(r.period);

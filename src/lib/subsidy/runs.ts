@@ -437,6 +437,7 @@ export function liveStatus(db: Db, a: { userId: number; role: string; regionPath
   const countyPath = `/${a.regionPath.split('/').filter(Boolean).slice(0, 3).join('/')}/`;
   const inForce = subsidyRulesFor(db, countyPath, monthBounds(month).end);
   if (!inForce || !(inForce.rules.roles as string[]).includes(a.role)) return null;
-  return computeCountyMonth(db, countyPath, month, inForce.rules, today, [a.userId]).find((l) => l.regionPath === a.regionPath) ?? null;
+  // only this person's region is read: their line counts nothing outside it
+  return computeCountyMonth(db, countyPath, month, inForce.rules, today, [a.userId], a.regionPath).find((l) => l.regionPath === a.regionPath) ?? null;
 }
 

@@ -229,6 +229,26 @@ describe('runs', () => {
     expect(live.criteria.find((c) => c.key === 'visits')!.text).toBe('本月应走访 1 户次，已核实按时走访 1 户次（100%，达到 90%）');
     expect(liveStatus(db, supervisor, at('2026-05-22'))).toBeNull();
   });
+
+  it('reads only the person\'s own region, and says exactly what the county-wide computation says', () => {
+    story();
+    // a second village of the township with its own case, an unreported flagged visit and a rating
+    const other = actorOf(w.person('director', w.cgVillage2, '王七'));
+    db.update(roleAssignments).set({ createdAt: at('2025-01-01') }).where(eq(roleAssignments.userId, other.userId)).run();
+    const c = createCase(db, other, { code: 'S-900', category: 'difficult', guardianSituation: 'relatives', risk: 'low', openedOn: '2026-04-01', note: '' }, at('2026-04-01'));
+    const v = submitEntry(db, other, { type: 'visit', clientId: 'live-flagged-1', day: '2026-05-02', caseId: c.id, mode: 'in_person', findings: '孩子长期无人照料', guardianshipAdequate: false, followUp: true, followUpNote: '', confirmNoReport: false, situations: ['abandoned_uncared'] }, at('2026-05-02', 18)).entry;
+    verifyEntries(db, supervisor, [v.id], at('2026-05-03'));
+    const policy = getPolicyInForce(db, 'performance', w.zhushan.path, '2026-01-01')!;
+    db.insert(performanceRatings).values({ userId: other.userId, role: 'director', regionId: other.regionId, regionPath: other.regionPath, periodKind: 'year', period: '2025', policyId: policy.id, policyVersion: policy.version, indicators: {}, score: 95, rating: 'excellent', computedAt: at('2026-01-05') }).run();
+    const county = computeCountyMonth(db, w.zhushan.path, '2026-05', rules(), '2026-05-22');
+    for (const who of [director, other]) {
+      const live = liveStatus(db, who, at('2026-05-22'));
+      expect(live).toEqual(county.find((l) => l.userId === who.userId));
+    }
+    // and the two lines differ (the other village's unreported visit is not the director's)
+    expect(liveStatus(db, other, at('2026-05-22'))!.criteria.find((x) => x.key === 'reports')!.met).toBe(false);
+    expect(liveStatus(db, director, at('2026-05-22'))!.criteria.find((x) => x.key === 'reports')!.met).toBe(true);
+  });
 });
 
 void DAY;
