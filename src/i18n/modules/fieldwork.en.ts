@@ -58,6 +58,7 @@ export const fieldworkEn: Record<keyof typeof fieldworkZh, string> = {
   'field.followUp': 'Follow-up needed',
   'field.followUpNote': 'Follow-up',
   'field.situations': 'Mandatory-report situations',
+  'field.confirmNoReport': 'Confirmation that no mandatory-report situation applies',
   'field.action': 'Agreement',
   'field.carer': 'Carer',
   'field.validUntil': 'Valid until',

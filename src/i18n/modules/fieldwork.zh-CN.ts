@@ -56,6 +56,7 @@ export const fieldworkZh = {
   'field.followUp': '是否需要跟进',
   'field.followUpNote': '跟进事项',
   'field.situations': '强制报告情形',
+  'field.confirmNoReport': '确认不属于强制报告情形',
   'field.action': '协议类型',
   'field.carer': '受托照护人',
   'field.validUntil': '协议有效期至',
