@@ -79,6 +79,7 @@ export const fieldworkEn: Record<keyof typeof fieldworkZh, string> = {
   'v.dateInFuture': '{field}: cannot be later than today.',
   'v.dateTooOld': '{field}: work can be recorded up to {days} days late.',
   'v.beforeOpened': '{field}: cannot be before the case was opened ({day}).',
+  'v.openedTooEarly': '{field}: cannot be earlier than {day}. Cases are kept for children under 18 only (Law on the Protection of Minors, art. 2).',
   'v.beforeVisit': '{field}: cannot be before the visit ({day}).',
   'v.validUntil': '{field}: must be after the signing date.',
   'v.attendance': '{field}: enter a whole number from 1 to 2000.',

@@ -77,6 +77,7 @@ export const fieldworkZh = {
   'v.dateInFuture': '{field}：不能晚于今天。',
   'v.dateTooOld': '{field}：只能补记 {days} 天以内的工作。',
   'v.beforeOpened': '{field}：不能早于建档日期 {day}。',
+  'v.openedTooEarly': '{field}：不能早于 {day}。个案只为未满 18 周岁的儿童建立（《未成年人保护法》第二条）。',
   'v.beforeVisit': '{field}：不能早于走访日期 {day}。',
   'v.validUntil': '{field}：须晚于签订日期。',
   'v.attendance': '{field}：请输入 1–2000 的整数。',

@@ -7,6 +7,7 @@ import { course, testBank } from '../../factories/content';
 import { fingerprint, hostileRecord, hostileString, hostileValue, params, rowCounts, SEED } from './hostile';
 import type { Db } from '../../../db/client';
 import { FieldError, NotFoundError } from '../../../src/lib/errors';
+import { addDays } from '../../../src/lib/time';
 import { parseWith, isValidIdNumber } from '../../../src/lib/validation/form';
 import { zhCN } from '../../../src/i18n/zh-CN';
 import { syncContent } from '../../../src/lib/learning/sync';
@@ -245,7 +246,12 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, () => 
         const id = which === 'own' && mine.length ? mine[pick % mine.length]! : typeof which === 'number' ? which : 999999;
         if (op === 0) {
           const p = parseWith(caseFormSchema, rec);
-          if (p.ok) clean('createCase', () => createCase(db, director, p.data, NOW));
+          if (p.ok)
+            clean('createCase', () => {
+              const c = createCase(db, director, p.data, NOW);
+              // a case is about a child (under 18, 未成年人保护法第二条): it cannot have opened 18 years ago, nor in the future
+              expect(c.openedOn >= addDays('2026-06-15', -18 * 366) && c.openedOn <= '2026-06-15', `opened on ${c.openedOn}`).toBe(true);
+            });
         } else if (op === 1) {
           const p = parseWith(caseEditSchema, rec);
           if (p.ok) clean('updateCase', () => updateCase(db, director, id, p.data, NOW));
