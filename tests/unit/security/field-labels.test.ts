@@ -101,7 +101,8 @@ describe('field labels (zh-CN and en) for every field that can carry an error', 
       for (const m of src.matchAll(/new FieldError\(\s*'(\w+)',\s*'(v\.[\w.]+)'/g)) formOnly.set(m[2]!, (formOnly.get(m[2]!) ?? true) && m[1] === '_form');
       for (const m of src.matchAll(/\bmsg\(\s*'(v\.[\w.]+)'/g)) keys.add(m[1]!);
       for (const m of src.matchAll(/new FieldError\([^;]*?'(v\.[\w.]+)'/g)) keys.add(m[1]!);
-      for (const m of src.matchAll(/\bkey:\s*'(v\.[\w.]+)'/g)) keys.add(m[1]!);
+      // v.* and module-local validation keys such as so.v.tooLong
+      for (const m of src.matchAll(/\bkey:\s*'((?:[a-z]+\.)?v\.[\w.]+)'/g)) keys.add(m[1]!);
       for (const m of src.matchAll(/\breject\([^;]*?'(v\.[\w.]+)'/g)) keys.add(m[1]!);
     }
     // built at run time: `v.roleLevel.${role}`

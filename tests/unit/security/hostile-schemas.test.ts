@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ZodTypeAny } from 'zod';
-import { hostileRecord, hostileString, hostileValue, notAnObject, params, SEED } from './hostile';
+import { hostileRecord, hostileString, hostileValue, notAnObject, params, SEED, TIMEOUT } from './hostile';
 import { parseWith, isValidIdNumber, type FieldErrors } from '../../../src/lib/validation/form';
 import { translator } from '../../../src/i18n/index';
 import { zhCN } from '../../../src/i18n/zh-CN';
@@ -284,7 +284,7 @@ function safeJson(v: unknown): string {
   }
 }
 
-describe(`hostile records against every form schema (seed ${SEED})`, () => {
+describe(`hostile records against every form schema (seed ${SEED})`, { timeout: TIMEOUT }, () => {
   it('every exported *Schema of src/lib has a hostile-input case here or a reason it never sees user input', () => {
     const names = new Set<string>();
     for (const f of walk(resolve('src/lib'))) {
@@ -359,7 +359,7 @@ describe(`hostile records against every form schema (seed ${SEED})`, () => {
   }
 });
 
-describe(`hostile JSON bodies (seed ${SEED})`, () => {
+describe(`hostile JSON bodies (seed ${SEED})`, { timeout: TIMEOUT }, () => {
   const outboxFields = {
     id: s('client-abcdef-1', 'x', 'x'.repeat(65)),
     kind: s('lesson', 'entry', 'quiz', 'exam'),

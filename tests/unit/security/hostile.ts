@@ -11,6 +11,9 @@ import type { Db } from '../../../db/client';
 export const SEED = Number(process.env.HOSTILE_SEED ?? 20261129);
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 0);
 
+/** vitest timeout per property: the default run is fast; a long HOSTILE_RUNS run gets ten minutes */
+export const TIMEOUT = RUNS > 0 ? 600_000 : 20_000;
+
 /** fast-check parameters: fixed seed, `runs` unless HOSTILE_RUNS asks for more. */
 export function params(runs: number): fc.Parameters<unknown> {
   return { seed: SEED, numRuns: RUNS > 0 ? RUNS : runs, verbose: 1, endOnFailure: true };
