@@ -257,6 +257,8 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
               const c = createCase(db, director, p.data, NOW);
               // a case is about a child (under 18, 未成年人保护法第二条): it cannot have opened 18 years ago, nor in the future
               expect(c.openedOn >= addDays('2026-06-15', -18 * 366) && c.openedOn <= '2026-06-15', `opened on ${c.openedOn}`).toBe(true);
+              // what was accepted is what is stored (read back through RETURNING)
+              expect(c.note ?? '', 'the note is stored as accepted').toBe(p.data.note);
             });
         } else if (op === 1) {
           const p = parseWith(caseEditSchema, rec);
@@ -518,6 +520,34 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
       }),
       params(RUNS / 2),
     );
+  });
+
+  it('text that is accepted is stored exactly as accepted (lone surrogates, NUL, BOM, RTL, combining marks)', () => {
+    const openCase = createCase(db, director, { code: 'RT-001', category: 'left_behind', guardianSituation: 'relatives', risk: 'low', openedOn: '2026-05-01', note: '' }, NOW - 40 * DAY).id;
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n));
+    const text = fc.tuple(s('孩子在家，', '情况正常'), fc.oneof(fc.string({ unit, minLength: 1, maxLength: 6 }), s('\uD800', '\uDFFF', 'a\u0000b', '\uFEFF', '\u202E', 'e\u0301'))).map(([a, b]) => a + b);
+    let seq = 0;
+    let stored = 0;
+    fc.assert(
+      fc.property(text, fc.boolean(), (t, viaSync) => {
+        const clientId = `roundtrip-${++seq}-abcdef`;
+        const values = { day: '2026-06-14', caseId: String(openCase), note: t };
+        if (viaSync) {
+          // the offline outbox: a JSON body, where "\ud800" is a legal escape
+          const [r] = processOutboxBatch(db, { userId: director.userId, actor: director, activityLessons: new Set(), now: NOW }, [JSON.parse(JSON.stringify({ id: clientId, kind: 'entry', type: 'info_update', values }))]);
+          if (r!.status !== 'accepted') return;
+        } else {
+          const p = parseEntryForm('info_update', { ...values, clientId }, []);
+          if (!p.ok) return;
+          submitEntry(db, director, p.data, NOW);
+        }
+        const row = db.select().from(workEntries).where(eq(workEntries.clientId, clientId)).get()!;
+        stored++;
+        expect((row.data as { note: string }).note, `stored as accepted: ${JSON.stringify(t)}`).toBe(t.trim());
+      }),
+      params(RUNS * 2),
+    );
+    expect(stored).toBeGreaterThan(0);
   });
 
   it('reaches both sides: every function was called, and most both succeeded and refused', () => {
