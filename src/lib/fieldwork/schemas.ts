@@ -7,7 +7,7 @@ import { isValidDay } from '../time';
  * Form schemas of field work. Messages are catalog keys (src/i18n/modules/fieldwork.*). Free text may
  * never carry an ID number: a child is known by a case code only.
  */
-const ID_NUMBER_LIKE = /\d{17}[\dXx]|\d{15}/;
+export const ID_NUMBER_LIKE = /\d{17}[\dXx]|\d{15}/;
 
 export const freeText = (max: number, required = false) =>
   z
