@@ -19,7 +19,7 @@ import { NOTICE_CATEGORIES } from '../../../db/schema/notify';
 import { roleAssignments, users, institutions, cases as casesTable, workEntries, subsidyRuns, subsidyLines, subsidyAppeals } from '../../../db/schema/index';
 import { newPersonSchema, personDetailsSchema, assignmentSchema } from '../../../src/lib/people/schemas';
 import { createPerson, updatePerson, addAssignment, setPersonActive, endAssignment } from '../../../src/lib/people/people';
-import { caseFormSchema, caseEditSchema, caseCloseSchema, returnSchema } from '../../../src/lib/fieldwork/schemas';
+import { caseFormSchema, caseEditSchema, caseCloseSchema, returnSchema, infoUpdateSchema } from '../../../src/lib/fieldwork/schemas';
 import { createCase, updateCase, closeCase, type FieldActor } from '../../../src/lib/fieldwork/cases';
 import { parseEntryForm, submitEntry, amendEntry, verifyEntries, returnEntry } from '../../../src/lib/fieldwork/entries';
 import { mandatoryRulesFor } from '../../../src/lib/fieldwork/rules';
@@ -41,6 +41,7 @@ import { revokeCertificate, reissueCertificate, issueCertificate } from '../../.
 import { nominate } from '../../../src/lib/fieldwork/commendations';
 import { recordAdjustment } from '../../../src/lib/fieldwork/adjustments';
 import { commitRoster, ImportRejected, type RawRosterRow } from '../../../src/lib/exchange/roster';
+import { commitInfosys } from '../../../src/lib/exchange/infosys';
 
 /**
  * Issue 10, "nothing partially written": the library's write functions that pages call with user input get
@@ -522,6 +523,31 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     );
   });
 
+  it('import: commitInfosys with hostile rows; an imported note obeys the rules of the form (no ID number about a child)', async () => {
+    const provinceAdmin = { userId: w.person('admin', w.province, '省管理员三'), scopePath: w.province.path, ip: '127.0.0.1' };
+    createCase(db, director, { code: 'IS-001', category: 'orphan', guardianSituation: 'relatives', risk: 'low', openedOn: '2026-03-01', note: '' }, NOW - 100 * DAY);
+    const directorPhone = db.select({ phone: users.phone }).from(users).where(eq(users.id, director.userId)).get()!.phone;
+    const row = formRecord({
+      worker: fc.oneof({ weight: 4, arbitrary: s(directorPhone, directorPhone.replace(/(\d{3})(\d{4})/, '$1 $2 ')) }, { weight: 1, arbitrary: s('13900000000', '') }),
+      caseCode: fc.oneof({ weight: 4, arbitrary: fc.constant('IS-001') }, { weight: 1, arbitrary: fc.constant('NOPE-1') }),
+      day: fc.oneof(fc.integer({ min: 1, max: 14 }).map((d) => `2026-06-${String(d).padStart(2, '0')}`), s('2026/6/3', '2026年6月4日', '2026-02-30', '9999-12-31')),
+      note: fc.oneof(hostileText, s('儿童身份证号 420323201001010011，已更新', '户籍信息已更新（身份证 42032320100101001X）', '监护人电话已更新')),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 2 }), async (recs) => {
+        const rows = recs.map((r, i) => ({ line: i + 2, worker: String(r.worker ?? '').trim(), caseCode: String(r.caseCode ?? '').trim(), day: String(r.day ?? '').trim(), note: String(r.note ?? '').trim() }));
+        const o = await cleanAsync('commitInfosys', () => commitInfosys(db, provinceAdmin, rows, { jobId: null, now: NOW, chunkSize: 1 }), { importRejected: true });
+        if (o !== 'ok') return;
+        for (const e of db.select().from(workEntries).where(eq(workEntries.userId, director.userId)).all().filter((x) => x.clientId.startsWith('infosys:'))) {
+          const note = (e.data as { note: string }).note;
+          // the form's rule for the same note (freeText(200) of infoUpdateSchema)
+          expect(parseWith(infoUpdateSchema, { clientId: 'check-note-0001', day: e.day, note }).ok, `imported note accepted by the form's rules: ${note}`).toBe(true);
+        }
+      }),
+      params(RUNS),
+    );
+  });
+
   it('text that is accepted is stored exactly as accepted (lone surrogates, NUL, BOM, RTL, combining marks)', () => {
     const openCase = createCase(db, director, { code: 'RT-001', category: 'left_behind', guardianSituation: 'relatives', risk: 'low', openedOn: '2026-05-01', note: '' }, NOW - 40 * DAY).id;
     const unit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n));
@@ -555,7 +581,7 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     console.log(`hostile writes (seed ${SEED}):`, summary);
     if (process.env.HOSTILE_VERBOSE) for (const [k, m] of reasons) console.log(k, Object.fromEntries(m));
     for (const [name, v] of tally) expect(v.ok + v.rejected, name).toBeGreaterThan(0);
-    for (const name of ['createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
+    for (const name of ['commitInfosys', 'createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
       expect(tally.get(name)?.ok ?? 0, `${name} succeeded at least once`).toBeGreaterThan(0);
       expect(tally.get(name)?.rejected ?? 0, `${name} refused at least once`).toBeGreaterThan(0);
     }
