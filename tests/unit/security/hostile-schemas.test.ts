@@ -41,6 +41,8 @@ import { parseOutboxItem } from '../../../src/lib/offline/sync';
 import { parseXapiBody, XapiInputError } from '../../../src/lib/h5p/xapi';
 import { h5pJsonSchema } from '../../../src/lib/h5p/h5p-json';
 import { zhErrorMap, firstIssue } from '../../../src/lib/h5p/issues';
+import { parseAuditQuery, auditFilterOf } from '../../../src/lib/audit/query';
+import { parseIdParam } from '../../../src/server/forms';
 
 /**
  * Issue 10, hostile input at the library level: every zod schema that a page or an API route parses user
@@ -431,4 +433,33 @@ describe(`hostile JSON bodies (seed ${SEED})`, { timeout: TIMEOUT }, () => {
   });
 });
 
+describe(`hostile query strings and path ids (seed ${SEED})`, { timeout: TIMEOUT }, () => {
+  it('parseIdParam: never throws; a positive safe integer or null', () => {
+    fc.assert(
+      fc.property(fc.oneof(hostileString, s('1', '007', '9007199254740991', '9007199254740992', '9999999999999999')), (raw) => {
+        const id = parseIdParam(raw);
+        expect(id === null || safeId(id)).toBe(true);
+      }),
+      params(400),
+    );
+  });
 
+  it('parseAuditQuery and auditFilterOf (/admin/audit and its export): bad values are dropped, never a 500 or a NaN bound', () => {
+    const fields = { action: s('user.create', 'x'.repeat(61), 'USER'), entity: s('12', '1'.repeat(16)), actor: s('3', '0', '9007199254740992'), from: s('2026-06-01', '2026-02-30', '0000-01-01', '0099-12-31', '9999-12-31'), to: s('2026-06-30', '1900-01-01'), before: s('100', '1e20', '-1') };
+    fc.assert(
+      fc.property(hostileRecord(fields, { stringsOnly: true }), (rec) => {
+        const u = new URLSearchParams();
+        for (const [k, v] of Object.entries(rec)) u.append(k, String(v));
+        const q = parseAuditQuery(u);
+        expect(q.action === undefined || (/^[a-z0-9_.]+$/.test(q.action) && q.action.length <= 60)).toBe(true);
+        expect(q.entity === undefined || /^\d{1,15}$/.test(q.entity)).toBe(true);
+        expect(q.actor === undefined || safeId(q.actor)).toBe(true);
+        expect(q.before === undefined || safeId(q.before)).toBe(true);
+        for (const d of [q.fromDay, q.toDay]) expect(d === undefined || isValidDay(d)).toBe(true);
+        const f = auditFilterOf(q, '/1/');
+        for (const b of [f.from, f.to]) expect(b === undefined || Number.isFinite(b), `a finite time bound from ${safeJson(rec)}`).toBe(true);
+      }),
+      params(400),
+    );
+  });
+});
