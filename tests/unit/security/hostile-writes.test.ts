@@ -16,7 +16,7 @@ import { loadPolicyDefaults, syncPolicyDefaults } from '../../../src/lib/policy/
 import { ROLES } from '../../../db/schema/auth';
 import { ADJUSTMENT_ACTIONS, CASE_CATEGORIES, ENTRY_TYPES, GUARDIAN_SITUATIONS, RISK_LEVELS } from '../../../db/schema/fieldwork';
 import { NOTICE_CATEGORIES } from '../../../db/schema/notify';
-import { roleAssignments, users, institutions, cases as casesTable, workEntries, subsidyRuns, subsidyLines, subsidyAppeals } from '../../../db/schema/index';
+import { roleAssignments, users, institutions, cases as casesTable, workEntries, subsidyRuns, subsidyLines, subsidyAppeals, policies, performanceRatings, commendations } from '../../../db/schema/index';
 import { newPersonSchema, personDetailsSchema, assignmentSchema } from '../../../src/lib/people/schemas';
 import { createPerson, updatePerson, addAssignment, setPersonActive, endAssignment } from '../../../src/lib/people/people';
 import { caseFormSchema, caseEditSchema, caseCloseSchema, returnSchema, infoUpdateSchema } from '../../../src/lib/fieldwork/schemas';
@@ -38,7 +38,8 @@ import { practicalFormSchema, hoursFormSchema, defenceFormSchema } from '../../.
 import { recordSkillAssessment } from '../../../src/lib/skills/records';
 import { getSkillPolicy } from '../../../src/lib/skills/rules';
 import { revokeCertificate, reissueCertificate, issueCertificate } from '../../../src/lib/certification/certificates';
-import { nominate } from '../../../src/lib/fieldwork/commendations';
+import { nominate, decideCommendation } from '../../../src/lib/fieldwork/commendations';
+import type { Region } from '../../../src/lib/org/regions';
 import { recordAdjustment } from '../../../src/lib/fieldwork/adjustments';
 import { commitRoster, ImportRejected, type RawRosterRow } from '../../../src/lib/exchange/roster';
 import { commitInfosys } from '../../../src/lib/exchange/infosys';
@@ -383,15 +384,40 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     );
   });
 
-  it('subsidy appeals, commendations and adjustments: hostile reasons and made-up lines, people and periods', () => {
+  it('commendations and adjustments: nominate, decide and record with hostile reasons, made-up people, years and periods', () => {
+    // ratings as computeRatings leaves them: three excellent directors of 2026 (the policy in force at its end), two directors 不合格 in 2025-Q4 and 2026-Q1
+    const policy = db.select().from(policies).where(eq(policies.kind, 'performance')).get()!;
+    const rate = (userId: number, region: Region, period: string, rating: 'excellent' | 'unqualified') =>
+      db.insert(performanceRatings)
+        .values({ userId, role: 'director', regionId: region.id, regionPath: region.path, periodKind: /Q/.test(period) ? 'quarter' : 'year', period, policyId: policy.id, policyVersion: policy.version, indicators: { v: 1, lines: {} }, score: rating === 'excellent' ? 96 : 40, rating, computedAt: NOW })
+        .run();
+    const stars = [w.cgVillage, w.cgVillage2, w.bfVillage].map((v, i) => {
+      const id = w.person('director', v, `优秀${i + 1}`);
+      rate(id, v, '2026', 'excellent');
+      return id;
+    });
+    const weak = [w.cgVillage2, w.bfVillage].map((v, i) => {
+      const id = w.person('director', v, `待改进${i + 1}`);
+      rate(id, v, '2025-Q4', 'unqualified');
+      rate(id, v, '2026-Q1', 'unqualified');
+      return id;
+    });
+    const cityOfficial = actorOf(w.person('official', w.shiyan, '市民政'));
+    const nominations = () => db.select({ id: commendations.id }).from(commendations).all().map((r) => r.id);
+    const person = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...stars, ...weak) }, { weight: 1, arbitrary: fc.constantFrom(director.userId, foreignPerson, 999999) });
+    const year = fc.oneof({ weight: 4, arbitrary: fc.constant(2026) }, { weight: 1, arbitrary: fc.constantFrom(2025, 0, -1, 1e9, NaN) });
+    const periods = fc.oneof({ weight: 4, arbitrary: fc.constant<string[]>(['2025-Q4', '2026-Q1']) }, { weight: 1, arbitrary: fc.constantFrom<string[]>(['2026-Q1', '2025-Q4'], ['2025'], [], ['2025-Q4', '2026-Q1', '2026-Q2'], ['\u0000']) });
+    const text = fc.oneof(hostileText, s('连续两年走访完成率全县第一，群众评价好。', '已安排参加县级复训。', '同意。'));
     fc.assert(
-      fc.property(formRecord({ lineId: s('1', '999999', '0'), appealReason: hostileText }), hostileText, fc.constantFrom(director.userId, foreignPerson, 999999), fc.constantFrom(2025, 2026, 0, -1, 1e9), (rec, text, userId, year) => {
-        const p = parseWith(appealFormSchema, rec);
-        if (p.ok) clean('fileAppeal', () => fileAppeal(db, director, p.data.lineId, p.data.appealReason, NOW));
-        clean('nominate', () => nominate(db, official, { year, userId, role: 'director', reason: text }, NOW));
-        clean('recordAdjustment', () => recordAdjustment(db, official, { userId, role: 'director', periods: [String(year)], action: text.length % 2 ? ADJUSTMENT_ACTIONS[text.length % 3]! : text, note: text }, NOW));
+      fc.property(fc.integer({ min: 0, max: 2 }), person, year, periods, text, fc.boolean(), fc.nat(), fc.constantFrom(...ADJUSTMENT_ACTIONS, 'retrain', ''), (op, userId, y, ps, t, approve, k, action) => {
+        if (op === 0) clean('nominate', () => nominate(db, official, { year: y, userId, role: 'director', reason: t }, NOW));
+        else if (op === 1) {
+          const ns = nominations();
+          const id = ns.length && k % 4 !== 0 ? ns[k % ns.length]! : 999999;
+          clean('decideCommendation', () => decideCommendation(db, cityOfficial, id, { approve, note: t }, NOW));
+        } else clean('recordAdjustment', () => recordAdjustment(db, official, { userId, role: 'director', periods: ps, action, note: t }, NOW));
       }),
-      params(RUNS),
+      params(RUNS * 2),
     );
   });
 
@@ -581,7 +607,7 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     console.log(`hostile writes (seed ${SEED}):`, summary);
     if (process.env.HOSTILE_VERBOSE) for (const [k, m] of reasons) console.log(k, Object.fromEntries(m));
     for (const [name, v] of tally) expect(v.ok + v.rejected, name).toBeGreaterThan(0);
-    for (const name of ['commitInfosys', 'createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
+    for (const name of ['nominate', 'decideCommendation', 'recordAdjustment', 'commitInfosys', 'createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
       expect(tally.get(name)?.ok ?? 0, `${name} succeeded at least once`).toBeGreaterThan(0);
       expect(tally.get(name)?.rejected ?? 0, `${name} refused at least once`).toBeGreaterThan(0);
     }
