@@ -19,6 +19,9 @@ import { issueCertificate, revokeCertificate, reissueCertificate } from '../../.
 import { recordSkillAssessment } from '../../../src/lib/skills/records';
 import { computeRun, submitRun, reviewTownship, approveRun, fileAppeal } from '../../../src/lib/subsidy/runs';
 import { commitRoster, type RawRosterRow } from '../../../src/lib/exchange/roster';
+import { startQuizAttempt, saveResponse, GRACE_MS } from '../../../src/lib/assessment/attempts';
+import { FieldError } from '../../../src/lib/errors';
+import { attempts, attemptItems } from '../../../db/schema/index';
 
 /**
  * Issue 10, "nothing partially written", the other way round: each multi-step write is made to fail at its
@@ -148,5 +151,19 @@ describe('a write that fails at its last step leaves nothing behind', () => {
       { line: 3, name: '原子二', phone: '13777770002', idNumber: '', role: '儿童督导员', city: '', county: '竹山县', township: '宝丰镇', village: '' },
     ];
     await failsAtTheEnd('commitRoster', () => commitRoster(db, { userId: admin.userId, scopePath: w.zhushan.path, ip: '127.0.0.1' }, rows, { passwordHash: w.hash, jobId: null, now: NOW, chunkSize: 1 }));
+  });
+});
+
+describe('the one deliberate write on a refusal', () => {
+  it('an answer saved after the deadline is refused and not stored; the expired attempt is closed with what was saved in time', () => {
+    const learner = w.person('director', w.cgVillage2, '迟交');
+    const id = startQuizAttempt(db, learner, courseId, NOW);
+    const deadline = db.select().from(attempts).where(eq(attempts.id, id)).get()!.deadlineAt;
+    saveResponse(db, learner, id, 0, 0, NOW + 60_000);
+    const items = () => db.select({ ord: attemptItems.ord, response: attemptItems.response }).from(attemptItems).where(eq(attemptItems.attemptId, id)).all();
+    const before = items();
+    expect(() => saveResponse(db, learner, id, 1, 1, deadline + GRACE_MS + 1)).toThrow(FieldError);
+    expect(items(), 'the late answer is not stored').toEqual(before);
+    expect(db.select().from(attempts).where(eq(attempts.id, id)).get()!.submittedAt, 'the attempt is closed').not.toBeNull();
   });
 });
