@@ -309,7 +309,8 @@ describe(`hostile records against every form schema (seed ${SEED})`, { timeout: 
     );
     const used = new Set<string>();
     for (const f of pages) for (const m of readFileSync(f, 'utf8').matchAll(/parseWith\(\s*(\w+)/g)) used.add(m[1]!);
-    // inline schemas of login.astro and password.astro are built in the page itself (covered end to end)
+    // `z`: login.astro and password.astro build their small schema in the page (covered end to end);
+    // `schema`: train/skills/[id].astro picks practical/defence/hoursFormSchema, all three covered here
     const inline = new Set(['z', 'schema']);
     const missing = [...used].filter((n) => !inline.has(n) && !(n in CASES));
     expect(missing).toEqual([]);
