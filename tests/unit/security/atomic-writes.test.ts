@@ -159,10 +159,10 @@ describe('the one deliberate write on a refusal', () => {
     const learner = w.person('director', w.cgVillage2, '迟交');
     const id = startQuizAttempt(db, learner, courseId, NOW);
     const deadline = db.select().from(attempts).where(eq(attempts.id, id)).get()!.deadlineAt;
-    saveResponse(db, learner, id, 0, 0, NOW + 60_000);
-    const items = () => db.select({ ord: attemptItems.ord, response: attemptItems.response }).from(attemptItems).where(eq(attemptItems.attemptId, id)).all();
+    saveResponse(db, learner, id, 0, null, NOW + 60_000); // null (a cleared answer) is valid for every question type
+    const items = () => db.select({ ord: attemptItems.ord, response: attemptItems.response, savedAt: attemptItems.savedAt }).from(attemptItems).where(eq(attemptItems.attemptId, id)).all();
     const before = items();
-    expect(() => saveResponse(db, learner, id, 1, 1, deadline + GRACE_MS + 1)).toThrow(FieldError);
+    expect(() => saveResponse(db, learner, id, 1, null, deadline + GRACE_MS + 1)).toThrow(FieldError);
     expect(items(), 'the late answer is not stored').toEqual(before);
     expect(db.select().from(attempts).where(eq(attempts.id, id)).get()!.submittedAt, 'the attempt is closed').not.toBeNull();
   });
