@@ -21,7 +21,8 @@ import { computeRun, submitRun, reviewTownship, approveRun, fileAppeal } from '.
 import { commitRoster, type RawRosterRow } from '../../../src/lib/exchange/roster';
 import { startQuizAttempt, saveResponse, GRACE_MS } from '../../../src/lib/assessment/attempts';
 import { FieldError } from '../../../src/lib/errors';
-import { attempts, attemptItems } from '../../../db/schema/index';
+import { attempts, attemptItems, lessons } from '../../../db/schema/index';
+import { parseXapiBody, recordStatement } from '../../../src/lib/h5p/xapi';
 
 /**
  * Issue 10, "nothing partially written", the other way round: each multi-step write is made to fail at its
@@ -151,6 +152,25 @@ describe('a write that fails at its last step leaves nothing behind', () => {
       { line: 3, name: '原子二', phone: '13777770002', idNumber: '', role: '儿童督导员', city: '', county: '竹山县', township: '宝丰镇', village: '' },
     ];
     await failsAtTheEnd('commitRoster', () => commitRoster(db, { userId: admin.userId, scopePath: w.zhushan.path, ip: '127.0.0.1' }, rows, { passwordHash: w.hash, jobId: null, now: NOW, chunkSize: 1 }));
+  });
+});
+
+describe('a statement that completes a lesson is one write', () => {
+  it('recordStatement: a failure while completing the lesson leaves no statement behind', () => {
+    const learner = w.person('director', w.cgVillage2, '练习者');
+    const lesson = db.select().from(lessons).where(eq(lessons.courseId, courseId)).get()!;
+    const body = parseXapiBody(JSON.stringify({ activityId: 'alpha-practice', lessonId: lesson.id, statement: { verb: { id: 'http://adlnet.gov/expapi/verbs/completed' }, result: { completion: true } } }));
+    const rule = { lessonId: lesson.id, slug: 'alpha-practice', completeWhen: 'completed' as const };
+    const before = fingerprint(db);
+    db.$client.exec(`create temp trigger hostile_fail_completion before insert on lesson_completions begin select raise(abort, 'injected failure at the completion step'); end`);
+    try {
+      expect(() => recordStatement(db, learner, body, rule, NOW)).toThrow(/injected failure/);
+    } finally {
+      db.$client.exec('drop trigger if exists temp.hostile_fail_completion');
+    }
+    expect(fingerprint(db), 'no statement row without its lesson completion').toBe(before);
+    // and without the injected failure, both are written
+    expect(recordStatement(db, learner, body, rule, NOW).lesson).toBe('completed');
   });
 });
 
