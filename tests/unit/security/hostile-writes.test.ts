@@ -16,7 +16,7 @@ import { loadPolicyDefaults, syncPolicyDefaults } from '../../../src/lib/policy/
 import { ROLES } from '../../../db/schema/auth';
 import { ADJUSTMENT_ACTIONS, CASE_CATEGORIES, ENTRY_TYPES, GUARDIAN_SITUATIONS, RISK_LEVELS } from '../../../db/schema/fieldwork';
 import { NOTICE_CATEGORIES } from '../../../db/schema/notify';
-import { roleAssignments, users, institutions, cases as casesTable, workEntries, subsidyRuns, subsidyLines, subsidyAppeals, policies, performanceRatings, commendations } from '../../../db/schema/index';
+import { roleAssignments, users, institutions, cases as casesTable, workEntries, subsidyRuns, subsidyLines, subsidyAppeals, policies, performanceRatings, commendations, lessons } from '../../../db/schema/index';
 import { newPersonSchema, personDetailsSchema, assignmentSchema } from '../../../src/lib/people/schemas';
 import { createPerson, updatePerson, addAssignment, setPersonActive, endAssignment } from '../../../src/lib/people/people';
 import { caseFormSchema, caseEditSchema, caseCloseSchema, returnSchema, infoUpdateSchema } from '../../../src/lib/fieldwork/schemas';
@@ -44,6 +44,7 @@ import type { Region } from '../../../src/lib/org/regions';
 import { recordAdjustment } from '../../../src/lib/fieldwork/adjustments';
 import { commitRoster, ImportRejected, type RawRosterRow } from '../../../src/lib/exchange/roster';
 import { commitInfosys } from '../../../src/lib/exchange/infosys';
+import { parseXapiBody, recordStatement, XapiInputError } from '../../../src/lib/h5p/xapi';
 
 /**
  * Issue 10, "nothing partially written": the library's write functions that pages call with user input get
@@ -196,6 +197,8 @@ const personForm = { name: s('张三', '欧阳·娜娜', 'Anna Li', '张'.repeat
 const freeId = (...valid: (() => number)[]) => fc.oneof(fc.constantFrom(...valid).map((f) => String(f())), s('999999', '9007199254740991', '0', '-1', 'x'));
 const hostileText = fc.oneof(hostileString, s('请尽快补充材料。', '正常的说明文字', '  ', '证件 110101199003070010'));
 
+/** a JSON object: plausible half of the time, hostile (any types) otherwise */
+const formRecordAny = (fields: Record<string, fc.Arbitrary<unknown>>) => fc.oneof({ weight: 3, arbitrary: fc.record(fields) }, { weight: 1, arbitrary: hostileRecord(fields) });
 /** half plausible forms (so that writes succeed and change the world), half hostile ones */
 const formRecord = (fields: Record<string, fc.Arbitrary<unknown>>) => fc.oneof(fc.record(fields), hostileRecord(fields, { stringsOnly: true }));
 /** runs per property (HOSTILE_RUNS overrides, see hostile.ts) */
@@ -578,6 +581,44 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     );
   });
 
+  it('xAPI: recordStatement (after parseXapiBody) with hostile bodies and lesson rules', () => {
+    const lesson = db.select().from(lessons).where(eq(lessons.courseId, courseId)).get()!;
+    const rules = [null, { lessonId: lesson.id, slug: 'alpha-practice', completeWhen: 'passed' as const }, { lessonId: lesson.id, slug: 'alpha-practice' }];
+    const verb = s(...['completed', 'passed', 'failed', 'answered', 'scored', 'hacked'].map((v) => `http://adlnet.gov/expapi/verbs/${v}`));
+    const body = formRecordAny({
+      activityId: s('alpha-practice', 'alpha-practice', 'other-activity', 'Bad Id'),
+      lessonId: fc.constantFrom<unknown>(lesson.id, null, undefined, 999999, '1'),
+      statement: formRecordAny({
+        verb: formRecordAny({ id: verb }),
+        result: formRecordAny({ score: formRecordAny({ raw: fc.constantFrom<unknown>(8, 10, 10, 6, 11, -1, NaN, 1e309), max: fc.constantFrom<unknown>(10, 10, 10, 0, 1e6), scaled: fc.constantFrom<unknown>(0.8, 0.6, 0.5, 2) }), success: fc.boolean(), completion: fc.boolean(), response: hostileString }),
+        object: formRecordAny({ id: s('https://x/1'), definition: formRecordAny({ name: fc.dictionary(s('zh-CN', 'en', 'en-US', 'x'.repeat(30)), hostileString, { maxKeys: 2 }) }) }),
+      }),
+    });
+    fc.assert(
+      fc.property(body, fc.constantFrom(0, 1, 2), (b, r) => {
+        let parsed: ReturnType<typeof parseXapiBody>;
+        try {
+          // what a browser can send: JSON text (a bigint becomes a number)
+          parsed = parseXapiBody(JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+        } catch (e) {
+          expect(e).toBeInstanceOf(XapiInputError);
+          return;
+        }
+        const before = fingerprint(db);
+        const beforeCounts = rowCounts(db);
+        try {
+          recordStatement(db, director.userId, parsed, rules[r]!, NOW);
+          count('recordStatement', 'ok');
+        } catch (e) {
+          if (!(e instanceof XapiInputError)) judge('recordStatement', e, before, beforeCounts, { notFound: true });
+          else expect(fingerprint(db), 'a refused statement writes nothing').toBe(before);
+          count('recordStatement', 'rejected');
+        }
+      }),
+      params(RUNS * 5),
+    );
+  });
+
   it('text that is accepted is stored exactly as accepted (lone surrogates, NUL, BOM, RTL, combining marks)', () => {
     const openCase = createCase(db, director, { code: 'RT-001', category: 'left_behind', guardianSituation: 'relatives', risk: 'low', openedOn: '2026-05-01', note: '' }, NOW - 40 * DAY).id;
     const unit = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n));
@@ -611,7 +652,7 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     console.log(`hostile writes (seed ${SEED}):`, summary);
     if (process.env.HOSTILE_VERBOSE) for (const [k, m] of reasons) console.log(k, Object.fromEntries(m));
     for (const [name, v] of tally) expect(v.ok + v.rejected, name).toBeGreaterThan(0);
-    for (const name of ['nominate', 'decideCommendation', 'recordAdjustment', 'commitInfosys', 'createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
+    for (const name of ['recordStatement', 'nominate', 'decideCommendation', 'recordAdjustment', 'commitInfosys', 'createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
       expect(tally.get(name)?.ok ?? 0, `${name} succeeded at least once`).toBeGreaterThan(0);
       expect(tally.get(name)?.rejected ?? 0, `${name} refused at least once`).toBeGreaterThan(0);
     }
