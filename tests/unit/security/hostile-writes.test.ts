@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { createTestDb } from '../../factories/db';
 import { buildWorld } from '../../factories/world';
 import { course, testBank } from '../../factories/content';
-import { fingerprint, hostileRecord, hostileString, hostileValue, params, rowCounts, SEED, TIMEOUT } from './hostile';
+import { DEFAULT_RUN, fingerprint, hostileRecord, hostileString, hostileValue, params, rowCounts, snapshot, SEED, TIMEOUT } from './hostile';
 import type { Db } from '../../../db/client';
 import { FieldError, NotFoundError } from '../../../src/lib/errors';
 import { addDays } from '../../../src/lib/time';
@@ -152,8 +152,7 @@ function count(name: string, o: Outcome) {
 }
 
 function clean(name: string, call: () => unknown, allow: { notFound?: boolean } = {}): Outcome {
-  const before = fingerprint(db);
-  const beforeCounts = rowCounts(db);
+  const { hash: before, counts: beforeCounts } = snapshot(db);
   let o: Outcome;
   try {
     call();
@@ -166,8 +165,7 @@ function clean(name: string, call: () => unknown, allow: { notFound?: boolean } 
 }
 
 async function cleanAsync(name: string, call: () => Promise<unknown>, allow: { notFound?: boolean; importRejected?: boolean } = {}): Promise<Outcome> {
-  const before = fingerprint(db);
-  const beforeCounts = rowCounts(db);
+  const { hash: before, counts: beforeCounts } = snapshot(db);
   let o: Outcome;
   try {
     await call();
@@ -604,8 +602,7 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
           expect(e).toBeInstanceOf(XapiInputError);
           return;
         }
-        const before = fingerprint(db);
-        const beforeCounts = rowCounts(db);
+        const { hash: before, counts: beforeCounts } = snapshot(db);
         try {
           recordStatement(db, director.userId, parsed, rules[r]!, NOW);
           count('recordStatement', 'ok');
@@ -652,6 +649,8 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
     console.log(`hostile writes (seed ${SEED}):`, summary);
     if (process.env.HOSTILE_VERBOSE) for (const [k, m] of reasons) console.log(k, Object.fromEntries(m));
     for (const [name, v] of tally) expect(v.ok + v.rejected, name).toBeGreaterThan(0);
+    // which calls succeed depends on the draws: exact for the committed seed, reported for others
+    if (!DEFAULT_RUN) return;
     for (const name of ['recordStatement', 'nominate', 'decideCommendation', 'recordAdjustment', 'commitInfosys', 'createPerson', 'updatePerson', 'addAssignment', 'createCase', 'updateCase', 'submitEntry', 'amendEntry', 'returnEntry', 'verifyEntries', 'saveResponse', 'revokeCertificate', 'recordSkillAssessment', 'processOutboxBatch', 'commitRoster', 'createLearningAssignment', 'createExamWindow', 'sendCohortNotice']) {
       expect(tally.get(name)?.ok ?? 0, `${name} succeeded at least once`).toBeGreaterThan(0);
       expect(tally.get(name)?.rejected ?? 0, `${name} refused at least once`).toBeGreaterThan(0);

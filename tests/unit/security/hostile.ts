@@ -8,7 +8,10 @@ import type { Db } from '../../../db/client';
  * runs, HOSTILE_SEED=n to replay), and a fingerprint of the whole database.
  */
 
-export const SEED = Number(process.env.HOSTILE_SEED ?? 20261129);
+export const DEFAULT_SEED = 20261129;
+export const SEED = Number(process.env.HOSTILE_SEED ?? DEFAULT_SEED);
+/** the committed configuration (fixed seed, default runs): coverage checks are exact there */
+export const DEFAULT_RUN = SEED === DEFAULT_SEED && !process.env.HOSTILE_RUNS;
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 0);
 
 /** vitest timeout per property: the default run is fast; a long HOSTILE_RUNS run gets ten minutes */
@@ -148,25 +151,36 @@ export function hostileRecord(valid: Record<string, fc.Arbitrary<unknown>>, opts
 /** Whole inputs that are not an object at all. */
 export const notAnObject: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(null, undefined, 0, 'x', [], [{}], true, NaN);
 
-/** A hash of every row of every table, in rowid order: equal fingerprints mean nothing was written. */
-export function fingerprint(db: Db): string {
-  const c = db.$client;
-  const tables = c
-    .prepare(`select name, sql from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name`)
-    .all() as { name: string; sql: string }[];
+type Client = Db['$client'];
+/** a prepared `select *` without parameters */
+type Stmt = { all: () => unknown[] };
+const statements = new WeakMap<Client, { name: string; all: Stmt }[]>();
+
+/** One `select *` per table (prepared once per connection; the schema does not change during a test). */
+function tableStatements(c: Client) {
+  let list = statements.get(c);
+  if (!list) {
+    const tables = c
+      .prepare(`select name, sql from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name`)
+      .all() as { name: string; sql: string }[];
+    list = tables.map((t) => ({ name: t.name, all: c.prepare<[]>(`select * from "${t.name}"${/without\s+rowid/i.test(t.sql ?? '') ? '' : ' order by rowid'}`).raw(true) }));
+    statements.set(c, list);
+  }
+  return list;
+}
+
+/** Every row of every table, in rowid order: a hash (equal hashes mean nothing was written) and row counts. */
+export function snapshot(db: Db): { hash: string; counts: Record<string, number> } {
   const h = createHash('sha256');
-  for (const t of tables) {
-    const withoutRowid = /without\s+rowid/i.test(t.sql ?? '');
-    const rows = c.prepare(`select * from "${t.name}"${withoutRowid ? '' : ' order by rowid'}`).raw(true).all();
+  const counts: Record<string, number> = {};
+  for (const t of tableStatements(db.$client)) {
+    const rows = t.all.all();
+    counts[t.name] = rows.length;
     h.update(t.name);
     h.update(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? `${v}n` : Buffer.isBuffer(v) ? v.toString('base64') : v)));
   }
-  return h.digest('hex');
+  return { hash: h.digest('hex'), counts };
 }
 
-/** Row counts per table (for messages when a fingerprint differs). */
-export function rowCounts(db: Db): Record<string, number> {
-  const c = db.$client;
-  const names = (c.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`).all() as { name: string }[]).map((r) => r.name);
-  return Object.fromEntries(names.map((n) => [n, (c.prepare(`select count(*) as n from "${n}"`).get() as { n: number }).n]));
-}
+export const fingerprint = (db: Db): string => snapshot(db).hash;
+export const rowCounts = (db: Db): Record<string, number> => snapshot(db).counts;
