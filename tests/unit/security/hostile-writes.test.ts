@@ -271,9 +271,9 @@ describe(`hostile input to the library's write functions (seed ${SEED})`, { time
           const p = parseWith(caseEditSchema, rec);
           if (p.ok) clean('updateCase', () => updateCase(db, director, id, p.data, NOW));
         } else {
-          const p = parseWith(caseCloseSchema, { closedOn: rec.openedOn, closeReason: rec.category === 'other' ? 'other' : 'moved' });
+          const p = parseWith(caseCloseSchema, { closedOn: ['2026-06-15', '2026-06-10', '2026-07-01', '2026-04-01', rec.openedOn][pick % 5], closeReason: rec.category === 'other' ? 'other' : 'moved' });
           // close only a few: a closed case refuses visits below
-          if (p.ok && pick % 5 === 0) clean('closeCase', () => closeCase(db, director, id, p.data, NOW));
+          if (p.ok && pick % 2 === 0) clean('closeCase', () => closeCase(db, director, id, p.data, NOW));
         }
       }),
       params(RUNS),
