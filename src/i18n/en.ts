@@ -616,6 +616,7 @@ export const en: Record<MessageKey, string> = {
   'field.hours': "Hours credited",
   'field.note': "Note",
   'field.correctsId': "Record corrected",
+  'field.kind': "Kind of assessment",
   'audit.action.skills.practical': "Recorded practical scores",
   'audit.action.skills.defence': "Recorded a defence score",
   'audit.action.skills.hours': "Credited classroom hours",

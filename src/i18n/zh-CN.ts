@@ -616,6 +616,7 @@ export const zhCN = {
   'field.hours': "认定学时",
   'field.note': "说明",
   'field.correctsId': "更正的记录",
+  'field.kind': "考核类型",
   'audit.action.skills.practical': "记录技能操作成绩",
   'audit.action.skills.defence': "记录综合答辩成绩",
   'audit.action.skills.hours': "认定线下培训学时",

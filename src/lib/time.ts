@@ -54,7 +54,10 @@ export function isValidDay(s: string): boolean {
 export function parseLocalDateTime(s: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(s);
   if (!m) return NaN;
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!) - CST_OFFSET_MS;
+  // Date.UTC reads years 0–99 as 1900–1999: set the year separately
+  const d = new Date(Date.UTC(2000, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!));
+  d.setUTCFullYear(+m[1]!);
+  const ms = d.getTime() - CST_OFFSET_MS;
   return dayOf(ms) === `${m[1]}-${m[2]}-${m[3]}` ? ms : NaN;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { msg, positiveId } from '../validation/form';
+import { formNumber, msg, positiveId } from '../validation/form';
 import { LEARNER_ROLES } from '../learning/enrol';
 import { parseLocalDateTime } from '../time';
 
@@ -17,6 +17,6 @@ export const examFormSchema = z.object({
   regionId: positiveId,
   opensAt: when,
   closesAt: when,
-  durationMinutes: z.coerce.number({ invalid_type_error: msg('v.duration') }).int(msg('v.duration')).min(5, msg('v.duration')).max(240, msg('v.duration')),
-  passMark: z.coerce.number({ invalid_type_error: msg('v.passMark') }).int(msg('v.passMark')).min(1, msg('v.passMark')).max(100, msg('v.passMark')),
+  durationMinutes: formNumber(msg('v.duration'), z.coerce.number({ invalid_type_error: msg('v.duration') }).int(msg('v.duration')).min(5, msg('v.duration')).max(240, msg('v.duration'))),
+  passMark: formNumber(msg('v.passMark'), z.coerce.number({ invalid_type_error: msg('v.passMark') }).int(msg('v.passMark')).min(1, msg('v.passMark')).max(100, msg('v.passMark'))),
 });

@@ -22,7 +22,7 @@ export function parseAuditQuery(params: URLSearchParams): AuditQuery {
       actor: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
       fromDay: day,
       toDay: day,
-      before: z.coerce.number().int().positive().optional().catch(undefined),
+      before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
     })
     .parse({
       action: params.get('action') || undefined,

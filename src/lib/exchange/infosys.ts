@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../../../db/client';
 import { dayOf, isValidDay } from '../time';
+import { ID_NUMBER_LIKE } from '../fieldwork/schemas';
 import { mapColumns, type Table } from './table';
 import { inTransactionInChunks, bulkAuditWriter, ImportRejected, type ImportActor, type Problem } from './common';
 
@@ -135,6 +136,8 @@ export function checkInfosys(db: Db, scopePath: string, rows: RawInfosysRow[], n
       }
     }
     if (kase && day && day < kase.openedOn) problem(r.line, 'day', 'beforeOpened', { day: kase.openedOn });
+    // the same rule as the form's note: a child is known by the case code only (ADR 0010)
+    if (ID_NUMBER_LIKE.test(r.note)) problem(r.line, 'note', 'noIdNumber');
     if (problems.length > before || userId === undefined || !kase || !day) continue;
     const clientId = `infosys:${kase.id}:${day}`;
     const key = `${userId}|${clientId}`;

@@ -34,10 +34,16 @@ export function getCaseInScope(db: Db, scopePath: string, id: number): Case | nu
   return c && isWithin(scopePath, c.regionPath) ? c : null;
 }
 
+/** How far back a case's opening day may lie: 18 years (leap days included). */
+export const OPENED_WITHIN_DAYS = 18 * 366;
+
 export function createCase(db: Db, actor: FieldActor, input: CaseForm, now = Date.now()): Case {
   requireDirector(actor);
   const today = dayOf(now);
   if (input.openedOn > today) throw new FieldError('openedOn', 'v.dateInFuture');
+  // a case is about a child (under 18, 未成年人保护法第二条): one opened 18 years ago is a typing error (0000-01-01)
+  const earliest = addDays(today, -OPENED_WITHIN_DAYS);
+  if (input.openedOn < earliest) throw new FieldError('openedOn', 'v.openedTooEarly', { day: earliest });
   const norms = visitNormsFor(db, actor.regionPath, today).rules;
   const days = intervalFor(norms, input.category, input.risk);
   const history = [{ from: input.openedOn, days }];

@@ -7,7 +7,7 @@ import { isValidDay } from '../time';
  * Form schemas of field work. Messages are catalog keys (src/i18n/modules/fieldwork.*). Free text may
  * never carry an ID number: a child is known by a case code only.
  */
-const ID_NUMBER_LIKE = /\d{17}[\dXx]|\d{15}/;
+export const ID_NUMBER_LIKE = /\d{17}[\dXx]|\d{15}/;
 
 export const freeText = (max: number, required = false) =>
   z
@@ -30,16 +30,20 @@ export const dayField = z
   .trim()
   .refine(isValidDay, msg('v.date'));
 
+/** up to 16 digits, and no more than Number.MAX_SAFE_INTEGER: Number('9007199254740993') is another id */
+const ID_DIGITS = /^[1-9]\d{0,15}$/;
+const isSafeId = (s: string) => ID_DIGITS.test(s) && Number.isSafeInteger(Number(s));
+
 export const idField = z
   .string({ required_error: msg('v.choose'), invalid_type_error: msg('v.choose') })
-  .regex(/^[1-9]\d{0,15}$/, msg('v.choose'))
+  .refine(isSafeId, msg('v.choose'))
   .transform(Number);
 
 const optionalId = z
   .string()
   .optional()
   .transform((s) => (s ? s.trim() : ''))
-  .pipe(z.union([z.literal('').transform(() => null), z.string().regex(/^[1-9]\d{0,15}$/, msg('v.choose')).transform(Number)]));
+  .pipe(z.union([z.literal('').transform(() => null), z.string().refine(isSafeId, msg('v.choose')).transform(Number)]));
 
 const yesNo = z.enum(['yes', 'no'], { errorMap: () => ({ message: msg('v.choose') }) }).transform((v) => v === 'yes');
 

@@ -8,7 +8,8 @@ import { z } from 'zod';
 /** H5P machine names: letters, digits, dots, dashes and underscores, starting with a letter. */
 export const MACHINE_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
 
-const version = z.coerce.number().int().min(0).max(9999);
+// a string or a number only: coercing an object ({"toString": 1}) would throw instead of failing
+const version = z.union([z.string(), z.number()]).pipe(z.coerce.number().int().min(0).max(9999));
 
 export const dependencySchema = z.object({
   machineName: z.string().regex(MACHINE_NAME, '库名只能包含字母、数字、点、横线和下划线'),

@@ -171,6 +171,11 @@ export interface RecordResult {
 export function recordStatement(db: Db, userId: number, body: XapiBody, rule: LessonActivityRule | null, now = Date.now()): RecordResult {
   if (body.lessonId != null && (!rule || rule.lessonId !== body.lessonId)) throw new XapiInputError('lessonId', '这一课没有这个互动练习');
   if (rule && rule.slug !== body.activityId) throw new XapiInputError('activityId', '与这一课的互动练习不一致');
+  // the statement and the lesson it completes are one write: a failure leaves neither
+  return db.transaction((tx) => storeStatement(tx as unknown as Db, userId, body, rule, now));
+}
+
+function storeStatement(db: Db, userId: number, body: XapiBody, rule: LessonActivityRule | null, now: number): RecordResult {
   const recent =
     db
       .select({ n: sql<number>`count(*)` })

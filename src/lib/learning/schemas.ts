@@ -6,7 +6,7 @@ import { LEARNER_ROLES } from './enrol';
 export const assignFormSchema = z.object({
   target: z
     .string({ required_error: msg('v.choose') })
-    .regex(/^(curriculum|course):\d{1,9}$/, msg('v.choose'))
+    .regex(/^(curriculum|course):[1-9]\d{0,8}$/, msg('v.choose'))
     .transform((s) => {
       const [kind, id] = s.split(':') as ['curriculum' | 'course', string];
       return kind === 'curriculum' ? { curriculumId: Number(id), courseId: null } : { curriculumId: null, courseId: Number(id) };

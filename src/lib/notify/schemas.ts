@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { msg, requiredText } from '../validation/form';
+import { msg, positiveId, requiredText } from '../validation/form';
 import { ROLES } from '../../../db/schema/auth';
 
 /** A same-site path the notice links to (optional); anything else is refused, never followed. */
@@ -11,7 +11,7 @@ const linkField = z
 
 export const cohortNoticeSchema = z.object({
   role: z.enum(ROLES, { errorMap: () => ({ message: msg('v.choose') }) }),
-  regionId: z.coerce.number({ invalid_type_error: msg('v.choose') }).int().positive(msg('v.choose')),
+  regionId: positiveId,
   subject: requiredText(40),
   message: requiredText(500),
   link: linkField,

@@ -237,6 +237,9 @@ export async function createPerson(db: Db, actor: Actor, input: NewPerson, now =
   const temporaryPassword = generateTemporaryPassword();
   const passwordHash = await hashPassword(temporaryPassword);
   const id = db.transaction((tx) => {
+    // hashing yielded: another request may have taken the phone or ID number since the checks above
+    assertPhoneFree(tx as unknown as Db, input.phone);
+    assertIdNumberFree(tx as unknown as Db, input.idNumber);
     const u = tx
       .insert(users)
       .values({

@@ -26,5 +26,5 @@ export const peopleQuerySchema = z.object({
   role: roleField.optional().catch(undefined),
   status: z.enum(['active', 'inactive', 'all']).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100000).optional().catch(undefined),
-  region: z.coerce.number().int().positive().optional().catch(undefined),
+  region: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
 });

@@ -32,7 +32,7 @@ const note = z
 const correctsId = z
   .string()
   .optional()
-  .transform((s) => (s && /^[1-9]\d{0,15}$/.test(s) ? Number(s) : null));
+  .transform((s) => (s && /^[1-9]\d{0,15}$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : null));
 
 const level = (codes: number[]) =>
   z

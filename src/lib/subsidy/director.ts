@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { msg } from '../validation/form';
+import { formNumber, msg } from '../validation/form';
 import { freeText } from '../fieldwork/schemas';
 import type { CriterionKey } from './rules';
 import type { CriterionResult, LineDraft } from './compute';
@@ -56,6 +56,6 @@ export function summaryReason(s: MonthSummary): string {
 
 /** The appeal form of a director's own approved line. */
 export const appealFormSchema = z.object({
-  lineId: z.coerce.number({ invalid_type_error: msg('v.invalid') }).int(msg('v.invalid')).positive(msg('v.invalid')),
+  lineId: formNumber(msg('v.invalid'), z.coerce.number({ invalid_type_error: msg('v.invalid') }).int(msg('v.invalid')).positive(msg('v.invalid')).max(Number.MAX_SAFE_INTEGER, msg('v.invalid'))),
   appealReason: freeText(200, true).pipe(z.string().min(4, msg('v.reason'))),
 });

@@ -82,8 +82,16 @@ export const idNumberField = z
   .pipe(z.string().refine((s) => s === '' || isValidIdNumber(s), msg('v.idNumber')))
   .transform((s) => (s === '' ? null : s));
 
-export const positiveId = z.coerce
-  .number({ invalid_type_error: msg('v.choose') })
-  .int(msg('v.choose'))
-  .positive(msg('v.choose'))
-  .max(Number.MAX_SAFE_INTEGER, msg('v.choose'));
+/**
+ * z.coerce.number for a value from a form or a JSON body: only a string or a number is coerced, anything
+ * else fails with `message`. (zod's coercion calls Number(x), which throws on an object like
+ * {"toString": 1} or one without a prototype: a 500 instead of a message.)
+ */
+export function formNumber<T extends ZodTypeAny>(message: string, checks: T) {
+  return z.union([z.string(), z.number()], { errorMap: () => ({ message }) }).pipe(checks);
+}
+
+export const positiveId = formNumber(
+  msg('v.choose'),
+  z.coerce.number({ invalid_type_error: msg('v.choose') }).int(msg('v.choose')).positive(msg('v.choose')).max(Number.MAX_SAFE_INTEGER, msg('v.choose')),
+);
