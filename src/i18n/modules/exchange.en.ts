@@ -52,6 +52,7 @@ export const exchangeEn: Record<keyof typeof exchangeZh, string> = {
   'v.import.futureDate': 'The update date is after today.',
   'v.import.beforeOpened': 'The update date is before the case was opened ({day}).',
   'v.import.noIdNumber': 'The update text contains an ID number. A child is known by the case code only; remove it and import again.',
+  'v.import.noteTooLong': 'The update text may have at most {max} characters; this row has {n}. Shorten it and import again.',
   'v.import.initialPassword': '{field}: at least 8 characters with letters and digits.',
   'v.import.cannotStart': '{field}: this check has expired, was imported or has problems; upload the file again.',
   'import.col.name': 'Name',

@@ -52,6 +52,7 @@ export const exchangeZh = {
   'v.import.futureDate': '更新日期晚于今天。',
   'v.import.beforeOpened': '更新日期早于个案建档日期 {day}。',
   'v.import.noIdNumber': '更新内容中有身份证号。儿童只用个案编号指代，请删去后再导入。',
+  'v.import.noteTooLong': '更新内容最多 {max} 个字，本行有 {n} 个字，请缩短后再导入。',
   'v.import.initialPassword': '{field}：至少 8 位，须同时包含字母和数字。',
   'v.import.cannotStart': '{field}：这次检查已过期、已导入或有问题，请重新上传文件。',
   // columns

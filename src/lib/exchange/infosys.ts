@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../../../db/client';
 import { dayOf, isValidDay } from '../time';
-import { ID_NUMBER_LIKE } from '../fieldwork/schemas';
+import { ID_NUMBER_LIKE, INFO_NOTE_MAX as NOTE_MAX } from '../fieldwork/schemas';
 import { mapColumns, type Table } from './table';
 import { inTransactionInChunks, bulkAuditWriter, ImportRejected, type ImportActor, type Problem } from './common';
 
@@ -138,6 +138,8 @@ export function checkInfosys(db: Db, scopePath: string, rows: RawInfosysRow[], n
     if (kase && day && day < kase.openedOn) problem(r.line, 'day', 'beforeOpened', { day: kase.openedOn });
     // the same rule as the form's note: a child is known by the case code only (ADR 0010)
     if (ID_NUMBER_LIKE.test(r.note)) problem(r.line, 'note', 'noIdNumber');
+    // the form's limit: a longer text is refused, never cut short without a word
+    else if (r.note.length > NOTE_MAX) problem(r.line, 'note', 'noteTooLong', { max: NOTE_MAX, n: r.note.length });
     if (problems.length > before || userId === undefined || !kase || !day) continue;
     const clientId = `infosys:${kase.id}:${day}`;
     const key = `${userId}|${clientId}`;
@@ -146,7 +148,7 @@ export function checkInfosys(db: Db, scopePath: string, rows: RawInfosysRow[], n
       continue;
     }
     seen.add(key);
-    plans.push({ line: r.line, userId, caseId: kase.id, villageId: kase.villageId, regionPath: kase.regionPath, day, note: r.note.slice(0, 200), clientId, already: false });
+    plans.push({ line: r.line, userId, caseId: kase.id, villageId: kase.villageId, regionPath: kase.regionPath, day, note: r.note, clientId, already: false });
   }
   // already imported (the unique (user_id, client_id) index answers)
   for (const ch of chunked(plans, 300)) {

@@ -128,10 +128,12 @@ export const outreachSchema = z.object({
     .pipe(z.number().int().min(1, msg('v.attendance')).max(2000, msg('v.attendance'))),
 });
 
+/** Longest note of an information update, on the form and in the information-system import. */
+export const INFO_NOTE_MAX = 200;
 export const infoUpdateSchema = z.object({
   ...base,
   caseId: optionalId,
-  note: freeText(200, true),
+  note: freeText(INFO_NOTE_MAX, true),
 });
 
 export const returnSchema = z.object({ comment: freeText(200, true).pipe(z.string().min(2, msg('v.commentLength'))) });

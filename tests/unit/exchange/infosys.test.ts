@@ -62,6 +62,7 @@ describe('information-system update import', () => {
       [phone, 'S-001', '2026-07-01', ''],
       [phone, 'S-001', '2026-03-01', ''],
       [phone, 'S-001', '昨天', ''],
+      [phone, 'S-001', '2026-05-11', '更'.repeat(201)],
     ]), NOW);
     expect(c.problems.map((p) => [p.line, p.column, p.key])).toEqual([
       [3, 'worker', 'v.import.unknownWorker'],
@@ -70,8 +71,9 @@ describe('information-system update import', () => {
       [6, 'day', 'v.import.futureDate'],
       [7, 'day', 'v.import.beforeOpened'],
       [8, 'day', 'v.import.badDate'],
+      [9, 'note', 'v.import.noteTooLong'],
     ]);
-    expect(c.summary).toMatchObject({ rows: 7, create: 1 });
+    expect(c.summary).toMatchObject({ rows: 8, create: 1 });
     const before = entries();
     await expect(commitInfosys(db, actor(), await rowsOf([[phone, 'NOPE', '2026-05-10', '']]), { jobId: null, now: NOW })).rejects.toThrow();
     expect(entries()).toBe(before);
