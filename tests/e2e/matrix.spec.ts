@@ -283,7 +283,7 @@ test.describe.configure({ mode: 'default' });
 /**
  * The demo seed has no subsidy run, no exam window, no import job and no uploaded H5P package; made here
  * through the product's own forms so the matrix can ask for them: a 江陵县 month (no other spec computes
- * 江陵县), a 竹山县 exam window for the supervisors of a township other than 城关镇, opening next year (seen
+ * 江陵县), a 竹山县 exam window for the supervisors of a township other than 城关镇, opening in about three months (seen
  * by no other spec's accounts), and — by two accounts of 江陵县 the administrator creates on the people form
  * (an administrator and a trainer of that county, who set their own passwords at first sign-in) — a roster
  * dry run (an import job only its uploader may open) and an H5P package (seen only inside 江陵县).
@@ -299,10 +299,13 @@ async function arrangeForeignObjects(): Promise<void> {
   if (!one(`select id from exam_windows where title = '越权探测考试'`)) {
     const town = one<{ id: number }>(`select id from regions where level = 4 and path like '/1/23/28/%' and name <> '城关镇' order by id limit 1`)!.id;
     const course = one<{ id: number }>('select id from courses order by id limit 1')!.id;
-    const year = new Date().getFullYear() + 1;
+    // opens in about three months (a window may open at most a year ahead), seen by no other spec's accounts yet
+    const day = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+    const opens = day(Date.now() + 90 * 86_400_000);
+    const closes = day(Date.now() + 97 * 86_400_000);
     const trainer = await signedIn(ACCOUNTS.trainer.phone);
     const r = await trainer.post('/train/exams', {
-      form: { courseId: String(course), title: '越权探测考试', role: 'supervisor', regionId: String(town), opensAt: `${year}-03-01T09:00`, closesAt: `${year}-03-08T09:00`, durationMinutes: '30', passMark: '60' },
+      form: { courseId: String(course), title: '越权探测考试', role: 'supervisor', regionId: String(town), opensAt: `${opens}T09:00`, closesAt: `${closes}T09:00`, durationMinutes: '30', passMark: '60' },
       headers: { Origin: BASE },
       maxRedirects: 0,
     });

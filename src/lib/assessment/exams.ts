@@ -11,6 +11,12 @@ import { createAttemptInternal, finalizeAttempt, getQuiz, type Attempt } from '.
 import { cryptoRng, type Rng } from './grading';
 import { awardSkillLevels } from '../skills/award';
 import { notifyExamOpened } from '../notify/reminders';
+import { dayOf } from '../time';
+
+/** Sanity bounds against typing slips (not rules): how far ahead a window may open, and how long it may stay open. */
+const DAY_MS = 86_400_000;
+const MAX_OPENS_AHEAD_DAYS = 366;
+const MAX_WINDOW_DAYS = 92;
 
 export type ExamWindow = typeof examWindows.$inferSelect;
 
@@ -35,6 +41,9 @@ export function createExamWindow(db: Db, actor: Actor, input: ExamInput, now = D
   if (!quiz || !course) throw new FieldError('courseId', 'v.choose');
   if (!(input.closesAt > input.opensAt)) throw new FieldError('closesAt', 'v.closesAfterOpens');
   if (input.closesAt <= now) throw new FieldError('closesAt', 'v.dateInPast');
+  // exams are planned months ahead at most, and a window stays open for days or weeks, not years
+  if (input.opensAt > now + MAX_OPENS_AHEAD_DAYS * DAY_MS) throw new FieldError('opensAt', 'v.dateTooFar', { max: dayOf(now + MAX_OPENS_AHEAD_DAYS * DAY_MS) });
+  if (input.closesAt - input.opensAt > MAX_WINDOW_DAYS * DAY_MS) throw new FieldError('closesAt', 'v.examWindowTooLong', { days: MAX_WINDOW_DAYS });
   if (input.durationMinutes < 5 || input.durationMinutes > 240) throw new FieldError('durationMinutes', 'v.duration');
   return db.transaction((tx) => {
     const row = tx

@@ -20,6 +20,9 @@ import { writeAudit } from '../audit/audit';
 import { addNotice } from '../notify/notices';
 import { FieldError } from '../errors';
 import { addDays, dayOf, isValidDay } from '../time';
+
+/** Latest due date a trainer may set, in days from today (a sanity bound against typing slips, not a rule). */
+const MAX_DUE_DAYS = 730;
 import { assignmentCourseIds, getCourse, getCurriculum, getCurriculumBySlug } from './catalog';
 
 export type LearningAssignment = typeof learningAssignments.$inferSelect;
@@ -232,6 +235,9 @@ export function createLearningAssignment(db: Db, actor: Actor, input: AssignInpu
   if (!target.roles.includes(input.role)) throw new FieldError('role', 'v.roleNotServed');
   if (!isValidDay(input.dueDate)) throw new FieldError('dueDate', 'v.date');
   if (input.dueDate < dayOf(now)) throw new FieldError('dueDate', 'v.dateInPast');
+  // a training round runs within a year or two; a due date beyond that is a typing slip (9999-12-31)
+  const latest = addDays(dayOf(now), MAX_DUE_DAYS);
+  if (input.dueDate > latest) throw new FieldError('dueDate', 'v.dateTooFar', { max: latest });
   return db.transaction((tx) => {
     const t = tx as unknown as Db;
     const a = t

@@ -219,6 +219,8 @@ describe('exams', () => {
     const base = { courseId, title: '理论考试', role: 'director' as const, regionId: w.zhushan.id, opensAt: NOW + MIN, closesAt: NOW + 60 * MIN, durationMinutes: 30, passMark: 60 };
     expect(() => createExamWindow(db, actor, { ...base, regionId: w.jiangling.id }, NOW)).toThrow(/v.regionOutOfScope/);
     expect(() => createExamWindow(db, actor, { ...base, closesAt: NOW }, NOW)).toThrow(/v.closesAfterOpens/);
+    expect(() => createExamWindow(db, actor, { ...base, opensAt: NOW + 400 * 86_400_000, closesAt: NOW + 401 * 86_400_000 }, NOW)).toThrow(/v.dateTooFar/);
+    expect(() => createExamWindow(db, actor, { ...base, closesAt: base.opensAt + 100 * 86_400_000 }, NOW)).toThrow(/v.examWindowTooLong/);
     const exam = createExamWindow(db, actor, base, NOW);
     expect(listExamsForLearner(db, d1, NOW)).toHaveLength(1);
     expect(listExamsForLearner(db, d3, NOW)).toHaveLength(0);

@@ -92,6 +92,7 @@ describe('cohort assignment', () => {
     expect(err(() => createLearningAssignment(db, actor, { ...base, curriculumId: null, courseId: gamma.id }, NOW))).toBe('role:v.roleNotServed');
     expect(err(() => createLearningAssignment(db, actor, { ...base, dueDate: '2026-02-30' }, NOW))).toBe('dueDate:v.date');
     expect(err(() => createLearningAssignment(db, actor, { ...base, dueDate: '2026-05-31' }, NOW))).toBe('dueDate:v.dateInPast');
+    expect(err(() => createLearningAssignment(db, actor, { ...base, dueDate: '9999-12-31' }, NOW))).toBe('dueDate:v.dateTooFar');
     expect(err(() => createLearningAssignment(db, actor, { ...base, curriculumId: 999 }, NOW))).toBe('target:v.choose');
   });
 
