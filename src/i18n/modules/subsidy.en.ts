@@ -4,6 +4,7 @@ import type { subsidyZh } from './subsidy.zh-CN';
 export const subsidyEn: Record<keyof typeof subsidyZh, string> = {
   'field.month': 'Month',
   'field.correctedYuan': 'Corrected amount',
+  'field.lineId': 'Subsidy month',
   'field.appealReason': 'Reason for the appeal',
   'field.decision': 'Decision',
   'field.opinion': "Supervisor's opinion",

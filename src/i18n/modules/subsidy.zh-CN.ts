@@ -2,6 +2,7 @@
 export const subsidyZh = {
   'field.month': '月份',
   'field.correctedYuan': '核定金额',
+  'field.lineId': '补贴月份',
   'field.appealReason': '申诉理由',
   'field.decision': '处理意见',
   'field.opinion': '督导员意见',
