@@ -29,7 +29,7 @@ export const superviseEn: Record<keyof typeof superviseZh, string> = {
   'sv.queue.selectHint': 'Tick the entries you have checked, then press “Verify selected”.',
   'sv.queue.verifySelected': 'Verify selected',
   'sv.queue.noneSelected': 'Entries to verify: tick the entries to verify first.',
-  'sv.queue.problems': 'These entries cannot be verified and were unticked; the others stay ticked and nothing was changed:',
+  'sv.queue.problems': 'Entries to verify: these entries cannot be verified and were unticked; the others stay ticked and nothing was changed:',
   'sv.queue.raced': 'Someone handled the selected entries a moment ago; nothing was changed. Check the list and submit again.',
   'sv.queue.own': 'Your own entry: you cannot verify it',
   'sv.queue.next': 'Next page',

@@ -27,7 +27,7 @@ export const superviseZh = {
   'sv.queue.selectHint': '勾选已确认无误的记录，再点“核实所选”。',
   'sv.queue.verifySelected': '核实所选',
   'sv.queue.noneSelected': '待核实的记录：请先勾选要核实的记录。',
-  'sv.queue.problems': '以下记录不能核实，已取消勾选，其余记录仍保持勾选，未做任何改动：',
+  'sv.queue.problems': '待核实的记录：以下记录不能核实，已取消勾选，其余记录仍保持勾选，未做任何改动：',
   'sv.queue.raced': '所选记录刚刚被他人处理，未做任何改动。请确认列表后重新提交。',
   'sv.queue.own': '本人提交的记录，不能自己核实',
   'sv.queue.next': '下一页',
