@@ -353,7 +353,7 @@ function count(file: string, kind: string) {
 /** The verdict on one answer; null when it is as it must be. */
 async function judge(file: string, e: Entry, what: string, o: Outcome, writes: string[], idTouched: boolean): Promise<string | null> {
   const v = await verdict(file, e, what, o, writes, idTouched);
-  count(file, v ? 'FAILED' : o.status >= 300 && o.status < 400 ? 'accepted' : o.status === 404 ? '404' : o.status < 300 && !o.text.includes('role="alert"') && !o.text.includes('field-error') ? 'accepted' : `rejected ${o.status}`);
+  count(file, v ? 'FAILED' : o.status >= 300 && o.status < 400 ? 'accepted' : o.status === 404 ? '404' : o.status < 300 && !/field-error|notice error|aria-invalid="true"/.test(o.text) ? 'accepted' : `rejected ${o.status}`);
   return v;
 }
 
@@ -363,10 +363,10 @@ async function verdict(file: string, e: Entry, what: string, o: Outcome, writes:
   if (SERVER_ERROR.test(o.text)) return `${head}: error text in the answer: ${o.text.match(SERVER_ERROR)![0]}`;
   if (o.status >= 300 && o.status < 400) return null; // accepted (or sent on to sign in again)
   const html = o.contentType.includes('text/html');
-  const s = html ? await shown(parser, o.text) : { messages: [o.text.trim()], text: o.text };
+  const s = html ? await shown(parser, o.text) : { messages: [o.text.trim()], error: false, text: o.text };
   const raw = RAW_KEY.exec(s.text);
   if (raw) return `${head}: a raw catalog key is shown: ${raw[0]}`;
-  const rejected = o.status >= 400 || s.messages.some((m) => FIELD_MESSAGE.test(m));
+  const rejected = o.status >= 400 || s.error || s.messages.some((m) => FIELD_MESSAGE.test(m));
   if (!rejected) return null; // accepted, answered with the page itself
   const allowedWrites = e.rejectionWrites ?? [];
   const bad = writes.filter((w) => !allowedWrites.includes(w));

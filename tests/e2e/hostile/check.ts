@@ -3,6 +3,8 @@ import type { Page } from '@playwright/test';
 /** What a person is shown after sending a form: the messages next to fields and in alerts. */
 export interface Shown {
   messages: string[];
+  /** an error is on the page (a field's message or an error notice), whatever the status */
+  error: boolean;
   /** the visible text (scripts and styles left out) */
   text: string;
 }
@@ -11,8 +13,9 @@ export async function shown(page: Page, html: string): Promise<Shown> {
   await page.setContent(html, { waitUntil: 'domcontentloaded' });
   return page.evaluate(() => {
     const messages = Array.from(document.querySelectorAll('.field-error, [role="alert"], .notice.error')).map((e) => (e.textContent ?? '').trim().replace(/\s+/g, ' '));
+    const error = document.querySelector('.field-error, .notice.error, [aria-invalid="true"]') !== null;
     for (const s of Array.from(document.querySelectorAll('script, style, noscript, template'))) s.remove();
-    return { messages, text: document.body?.innerText ?? '' };
+    return { messages, error, text: document.body?.innerText ?? '' };
   });
 }
 
