@@ -25,7 +25,7 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261129);
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 16);
 
-type Who = keyof typeof ACCOUNTS | 'anonymous' | 'villageDirector' | 'cityTrainer';
+type Who = keyof typeof ACCOUNTS | 'anonymous' | 'villageDirector' | 'cityTrainer' | 'jianglingSupervisor';
 type PageSpec = string | { from: string; link: RegExp } | ((db: Database.Database) => string | null);
 interface Entry {
   as: Who;
@@ -75,17 +75,17 @@ const ROUTES: Record<string, Entry | string> = {
   'logout.ts': 'takes no input: ends the session of the cookie (harden.spec.ts covers its Origin check)',
   'password.astro': { as: 'villageDirector', pages: ['/password'], fill: { current: 'Wrong#2026x' } },
   // first: the director's appeals are what the supervisors' and the official's appeal forms answer
-  'work/subsidy/index.astro': { as: 'director', pages: ['/work/subsidy'] },
+  'work/subsidy/index.astro': { as: 'jianglingDirector', pages: ['/work/subsidy'] },
   'review/adjustments.astro': { as: 'zhushanOfficial', pages: ['/review/adjustments'] },
   'review/certificates/[id].astro': { as: 'zhushanOfficial', pages: [{ from: '/review/certificates', link: /^\/review\/certificates\/\d+$/ }] },
   'review/commendations.astro': { as: 'zhushanOfficial', pages: ['/review/commendations'] },
   'review/performance/index.astro': { as: 'zhushanOfficial', pages: ['/review/performance'] },
-  'review/subsidy/index.astro': { as: 'zhushanOfficial', pages: ['/review/subsidy'] },
+  'review/subsidy/index.astro': { as: 'jianglingOfficial', pages: ['/review/subsidy'] },
   // a month awaiting the official, and the approved month (its appeals, once the director has filed one)
-  'review/subsidy/[id].astro': { as: 'zhushanOfficial', pages: [{ from: '/review/subsidy', link: /^\/review\/subsidy\/\d+$/ }] },
+  'review/subsidy/[id].astro': { as: 'jianglingOfficial', pages: [{ from: '/review/subsidy', link: /^\/review\/subsidy\/\d+$/ }] },
   'supervise/entries/index.astro': { as: 'supervisor', pages: ['/supervise/entries'] },
   'supervise/entries/[id].astro': { as: 'supervisor', pages: [{ from: '/supervise/entries', link: /^\/supervise\/entries\/\d+$/ }] },
-  'supervise/subsidy/index.astro': { as: 'supervisor', pages: ['/supervise/subsidy'] },
+  'supervise/subsidy/index.astro': { as: 'jianglingSupervisor', pages: ['/supervise/subsidy'] },
   'switch-role.ts': {
     as: 'trainer',
     pages: ['/train'],
@@ -127,6 +127,7 @@ let db: Database.Database;
 let parser: Page;
 const cookies = new Map<Who, string>();
 let villagePhone = '';
+let jianglingSupervisorPhone = '';
 
 interface Outcome {
   status: number;
@@ -163,6 +164,7 @@ function phoneOf(who: Who): string {
   if (who === 'villageDirector') return villagePhone;
   // the 十堰市 trainer who assesses the caregivers (README § demo accounts)
   if (who === 'cityTrainer') return '13900000009';
+  if (who === 'jianglingSupervisor') return jianglingSupervisorPhone;
   return ACCOUNTS[who as keyof typeof ACCOUNTS].phone;
 }
 
@@ -187,6 +189,7 @@ test.beforeAll(async ({ browser }) => {
   test.setTimeout(180_000);
   await copyDatabase();
   db = openCopy();
+  jianglingSupervisorPhone = supervisorsOf('江陵县')[0]!;
   villagePhone = (db.prepare("select phone from users where phone like '13700%' and active = 1 order by phone desc limit 1").get() as { phone: string }).phone;
   const s = startServer(PORT);
   server = s.child;
@@ -195,7 +198,7 @@ test.beforeAll(async ({ browser }) => {
   const ctx = await browser.newContext({ javaScriptEnabled: false });
   await ctx.route('**/*', (r) => r.abort());
   parser = await ctx.newPage();
-  for (const who of ['admin', 'zhushanOfficial', 'trainer', 'cityTrainer', 'supervisor', 'director', 'caregiver', 'villageDirector'] as Who[]) await signIn(who);
+  for (const who of ['admin', 'zhushanOfficial', 'jianglingOfficial', 'trainer', 'cityTrainer', 'supervisor', 'jianglingSupervisor', 'director', 'jianglingDirector', 'caregiver', 'villageDirector'] as Who[]) await signIn(who);
   // a second device of the director, so /account shows its "sign this device out" form
   const other = await fetch(BASE + '/login', { method: 'POST', redirect: 'manual', headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded' }, body: `phone=${ACCOUNTS.director.phone}&password=${encodeURIComponent(DEMO_PASSWORD)}` });
   expect(other.status).toBe(303);
@@ -212,13 +215,13 @@ test.beforeAll(async ({ browser }) => {
   // an import job: the administrator uploads the roster template (its example row) for a dry run
   const tpl = await fetch(BASE + '/admin/import/template/roster.csv', { headers: { Cookie: cookies.get('admin')! } });
   await sendForm('admin', '/admin/import/roster', '/admin/import/roster', {}, { name: 'roster.csv', data: Buffer.from(await tpl.arrayBuffer()) });
-  // a subsidy month of 竹山县 computed, submitted, reviewed by every township supervisor and approved, so the
-  // supervisors' and the village director's subsidy forms are on their pages (each step the product's form)
-  const run = await sendForm('zhushanOfficial', '/review/subsidy', '/review/subsidy', {});
+  // a subsidy month of 江陵县 computed, submitted, reviewed by every township supervisor and approved, so the
+  // supervisors' and the village director's subsidy forms are on their pages (each step the product's form).
+  // 江陵县, not 竹山县: other specs running beside this one add supervisors to 竹山县 (admin-people.spec.ts)
+  const run = await sendForm('jianglingOfficial', '/review/subsidy', '/review/subsidy', {});
   const runPath = run.split('?')[0]!;
-  await sendForm('zhushanOfficial', runPath, runPath, {}, undefined, (f) => f.fields.some((x) => x.name === 'action' && x.value === 'submit'));
-  const supervisors = db.prepare("select distinct u.phone from role_assignments ra join users u on u.id = ra.user_id join regions r on r.id = ra.region_id where ra.role = 'supervisor' and ra.ended_at is null and r.path like (select path from regions where name = '竹山县' and level = 3) || '%'").all() as { phone: string }[];
-  for (const { phone } of supervisors) {
+  await sendForm('jianglingOfficial', runPath, runPath, {}, undefined, (f) => f.fields.some((x) => x.name === 'action' && x.value === 'submit'));
+  for (const phone of supervisorsOf('江陵县')) {
     const c = await signInPhone(phone);
     const page = await fetch(BASE + '/supervise/subsidy', { headers: { Cookie: c } });
     const form = (await parseForms(parser, await page.text(), BASE + '/supervise/subsidy')).find((f) => f.fields.some((x) => x.name === 'action' && x.value === 'review'));
@@ -226,14 +229,23 @@ test.beforeAll(async ({ browser }) => {
     const r = await fetch(BASE + form.action, { method: 'POST', redirect: 'manual', headers: { Origin: BASE, Cookie: c, 'Content-Type': 'application/x-www-form-urlencoded' }, body: urlencoded(baseline(form, form.buttons[0] ?? null, { note: '已核对本乡镇的补贴名单。' })) });
     expect(r.status, `review of the subsidy month by ${phone}`).toBe(303);
   }
-  await sendForm('zhushanOfficial', runPath, runPath, {}, undefined, (f) => f.fields.some((x) => x.name === 'action' && x.value === 'approve'));
+  await sendForm('jianglingOfficial', runPath, runPath, {}, undefined, (f) => f.fields.some((x) => x.name === 'action' && x.value === 'approve'));
   // and the month before, computed and submitted only: the supervisors' review form and the official's own
   const d = new Date(Date.now() + 8 * 3_600_000);
   d.setUTCDate(1);
   d.setUTCMonth(d.getUTCMonth() - 2);
-  const before = (await sendForm('zhushanOfficial', '/review/subsidy', '/review/subsidy', { month: d.toISOString().slice(0, 7) })).split('?')[0]!;
-  await sendForm('zhushanOfficial', before, before, {}, undefined, (f) => f.fields.some((x) => x.name === 'action' && x.value === 'submit'));
+  const before = (await sendForm('jianglingOfficial', '/review/subsidy', '/review/subsidy', { month: d.toISOString().slice(0, 7) })).split('?')[0]!;
+  await sendForm('jianglingOfficial', before, before, {}, undefined, (f) => f.fields.some((x) => x.name === 'action' && x.value === 'submit'));
 });
+
+/** The supervisors of a county's townships, by the county's name (read-only, from the copy). */
+function supervisorsOf(county: string): string[] {
+  return (
+    db
+      .prepare("select distinct u.phone from role_assignments ra join users u on u.id = ra.user_id join regions r on r.id = ra.region_id where ra.role = 'supervisor' and ra.ended_at is null and r.path like (select path from regions where name = ? and level = 3) || '%' order by u.phone")
+      .all(county) as { phone: string }[]
+  ).map((r) => r.phone);
+}
 
 async function signInPhone(phone: string): Promise<string> {
   const r = await fetch(BASE + '/login', { method: 'POST', redirect: 'manual', headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded' }, body: `phone=${phone}&password=${encodeURIComponent(DEMO_PASSWORD)}` });
