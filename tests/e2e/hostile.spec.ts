@@ -8,7 +8,7 @@ import { ACCOUNTS, DEMO_PASSWORD } from './helpers';
 import { stateChangingRoutes } from './routes';
 import { copyDatabase, openCopy, startServer, stopServer, waitHealthy, writeMark, writesSince } from './hostile/server';
 import { baseline, multipartBody, parseForms, type ParsedForm } from './hostile/forms';
-import { apply, mutations, structural, urlencoded, type Mutation } from './hostile/values';
+import { apply, FOREIGN_IDS, mutations, structural, urlencoded, type Mutation } from './hostile/values';
 import { FIELD_MESSAGE, RAW_KEY, SERVER_ERROR, shown } from './hostile/check';
 import { jsonCases } from './hostile/json';
 
@@ -53,6 +53,8 @@ const ROUTES: Record<string, Entry | string> = {
   'api/attempts/[id]/answer.ts': 'JSON endpoint: the JSON properties below',
   'api/sync.ts': 'JSON endpoint: the JSON properties below',
   'api/xapi.ts': 'JSON endpoint: the JSON properties below',
+  // before the inbox: its "mark all read" takes away the notices whose forms /learn shows
+  'learn/index.astro': { as: 'director', pages: ['/learn'] },
   'inbox/index.astro': { as: 'director', pages: ['/inbox'] },
   'inbox/send.astro': { as: 'supervisor', pages: ['/inbox/send'] },
   'inbox/settings.astro': { as: 'director', pages: ['/inbox/settings'] },
@@ -62,7 +64,6 @@ const ROUTES: Record<string, Entry | string> = {
   'learn/courses/[slug]/index.astro': 'no POST handler of its own: its form posts to learn/courses/[slug]/quiz.ts',
   'learn/courses/[slug]/quiz.ts': { as: 'caregiver', pages: ['/learn/courses/caregiver-level-5'] },
   'learn/exams/[id].astro': { as: 'director', pages: [{ from: '/learn', link: /^\/learn\/exams\/\d+$/ }] },
-  'learn/index.astro': { as: 'director', pages: ['/learn'] },
   'login.astro': {
     as: 'anonymous',
     pages: ['/login'],
@@ -190,6 +191,20 @@ test.beforeAll(async ({ browser }) => {
   await copyDatabase();
   db = openCopy();
   jianglingSupervisorPhone = supervisorsOf('江陵县')[0]!;
+  // real objects of 江陵县 and of other people, offered to every field as values (foreign ids)
+  const jl = "(select path from regions where name = '江陵县' and level = 3) || '%'";
+  for (const q of [
+    `select id from cases where region_path like ${jl} order by id limit 2`,
+    `select id from work_entries where region_path like ${jl} order by id desc limit 2`,
+    `select id from certificates where region_path like ${jl} order by id limit 1`,
+    `select id from users where id in (select user_id from role_assignments where region_path like ${jl}) order by id limit 2`,
+    `select id from notices where user_id <> (select id from users where phone = '${ACCOUNTS.director.phone}') order by id limit 2`,
+    `select id from attempts where user_id <> (select id from users where phone = '${ACCOUNTS.director.phone}') order by id limit 1`,
+    `select id from role_assignments where region_path like ${jl} order by id limit 1`,
+  ]) {
+    for (const r of db.prepare(q).all() as { id: number }[]) FOREIGN_IDS.push(String(r.id));
+  }
+  expect(FOREIGN_IDS.length).toBeGreaterThan(8);
   villagePhone = (db.prepare("select phone from users where phone like '13700%' and active = 1 order by phone desc limit 1").get() as { phone: string }).phone;
   const s = startServer(PORT);
   server = s.child;

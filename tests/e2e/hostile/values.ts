@@ -72,10 +72,17 @@ export type Mutation =
   | { kind: 'repeat'; field: string; values: string[] }
   | { kind: 'extra'; field: string; value: string };
 
+/**
+ * Ids of objects that exist but belong to another county or person (set by the spec from the database), so an
+ * id field also gets a real foreign id, not only ids that do not exist.
+ */
+export const FOREIGN_IDS: string[] = [];
+
 export function hostileString(maxlength: number | null): fc.Arbitrary<string> {
   const n = maxlength ?? 200;
   return fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...FIXED) },
+    { weight: 1, arbitrary: fc.constantFrom(...(FOREIGN_IDS.length ? FOREIGN_IDS : ['999999999'])) },
     { weight: 1, arbitrary: fc.constantFrom('字'.repeat(Math.max(0, n - 1)), '字'.repeat(n), '字'.repeat(n + 1), 'a'.repeat(n * 10 + 7), 'x'.repeat(100_000)) },
     { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
