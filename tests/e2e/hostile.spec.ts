@@ -460,7 +460,7 @@ for (const c of jsonCases) {
   test(`hostile JSON: ${c.name}`, async () => {
     test.setTimeout(120_000);
     await ensureSignedIn(c.as);
-    const ctx = { db, base: BASE, get: (p: string) => get(c.as, p) };
+    const ctx = { db, base: BASE, get: (p: string) => get(c.as, p), post: (p: string) => post(c.as, p, '', 'application/x-www-form-urlencoded') };
     const failures: string[] = [];
     const setup = await c.setup(ctx);
     const r = await fc.check(

@@ -19,6 +19,8 @@ interface Ctx {
   db: Database.Database;
   base: string;
   get: (p: string) => Promise<{ status: number; text: string }>;
+  /** a bodiless form post as the case's account (the product's own buttons) */
+  post: (p: string) => Promise<{ status: number; location: string | null }>;
 }
 interface Outcome {
   status: number;
@@ -114,7 +116,15 @@ interface AnswerSetup {
 const answer: JsonCase<AnswerSetup> = {
   name: 'api/attempts/[id]/answer.ts (autosave of one answer)',
   as: 'director',
-  async setup({ db }) {
+  async setup({ db, post }) {
+    // the attempt of beforeAll may have been submitted by the attempt page's properties: start (or resume) one
+    // with the course page's button
+    const started = await post('/learn/courses/classified-support/quiz');
+    const fresh = /^\/learn\/attempts\/(\d+)$/.exec(started.location ?? '')?.[1];
+    if (fresh) {
+      const foreign = one<{ id: number }>(db, 'select a.id from attempts a join users u on u.id = a.user_id where u.phone <> ? and a.submitted_at is null order by a.id limit 1', ACCOUNTS.director.phone)?.id;
+      return { own: Number(fresh), foreign: foreign ?? 999_999_999 };
+    }
     const own = one<{ id: number }>(db, 'select a.id from attempts a join users u on u.id = a.user_id where u.phone = ? and a.submitted_at is null order by a.id desc limit 1', ACCOUNTS.director.phone)?.id;
     const foreign = one<{ id: number }>(db, 'select a.id from attempts a join users u on u.id = a.user_id where u.phone <> ? and a.submitted_at is null order by a.id limit 1', ACCOUNTS.director.phone)?.id;
     if (!own) throw new Error('the director has no open attempt (beforeAll starts one)');
