@@ -299,6 +299,10 @@ test('every state-changing route has an entry, and no entry is stale', () => {
   expect(files.length).toBeGreaterThan(30);
   expect(files.filter((f) => !(f in ROUTES)), 'state-changing route files without an entry in ROUTES').toEqual([]);
   expect(Object.keys(ROUTES).filter((f) => !files.includes(f)), 'ROUTES entries of files that are gone').toEqual([]);
+  // an entry sent to the JSON properties has one
+  const json = Object.entries(ROUTES).filter(([, e]) => typeof e === 'string' && e.startsWith('JSON endpoint')).map(([f]) => f);
+  expect(json.length).toBeGreaterThanOrEqual(3);
+  expect(json.filter((f) => !jsonCases.some((c) => c.name.startsWith(`${f} `))), 'JSON entries without a property').toEqual([]);
 });
 
 /** The route file an action path belongs to (static segments win over [params], as in Astro). */
