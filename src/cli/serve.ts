@@ -28,7 +28,7 @@ async function main() {
     log: (s) => console.log(`[tonghu] ${s}`),
   });
   // the same connection runs the scheduled jobs (escalations now; reminders later) every 5 minutes
-  const stopJobs = startJobs(db, (s) => console.log(`[tonghu] ${s}`));
+  const stopJobs = env.TONGHU_JOBS ? startJobs(db, (s) => console.log(`[tonghu] ${s}`)) : () => undefined;
 
   const entry = resolve('dist/server/entry.mjs');
   if (!existsSync(entry)) throw new EnvError('没有找到构建产物 dist/server/entry.mjs，请先运行 npm run build (或直接 npm start)。');

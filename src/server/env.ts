@@ -32,6 +32,8 @@ const schema = z
     TONGHU_LOGIN_MAX_FAILURES: z.coerce.number().int().min(3).max(100).default(5),
     TONGHU_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     TONGHU_COMPRESS: bool(true),
+    /** `0`: the server runs no scheduled jobs (a test server whose database writes are counted per request) */
+    TONGHU_JOBS: bool(true),
     /** where the certificate signing key is kept (default: keys/ beside the database) */
     TONGHU_CERT_KEY_DIR: z.string().min(1).optional(),
     /** certificate serial prefix, e.g. 鄂童护 → 鄂童护〔2026〕000123号 */

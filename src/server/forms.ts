@@ -24,6 +24,9 @@ export function fieldErrorsFrom(e: unknown): FieldErrors {
 
 /** Renders the 404 page for ids outside the caller's jurisdiction, revealing nothing about them. */
 export function notFound(Astro: AstroGlobal) {
+  // Astro cannot copy a request whose body a POST handler has read (RewriteWithBodyUsed, a 500): the 404
+  // page is then rendered for a bodiless GET with the same headers (session cookie, language)
+  if (Astro.request.bodyUsed) return Astro.rewrite(new Request(new URL('/404', Astro.url), { headers: Astro.request.headers }));
   return Astro.rewrite('/404');
 }
 

@@ -127,7 +127,7 @@ test('the supervisor verifies an entry from the queue and returns another with a
     page.getByRole('button', { name: '核实所选' }).click(),
   ]);
   expect(empty.status()).toBe(400);
-  await expect(page.getByRole('alert')).toHaveText('请先勾选要核实的记录。');
+  await expect(page.getByRole('alert')).toHaveText('待核实的记录：请先勾选要核实的记录。');
 
   // verify e1 through the bulk form
   await page.getByLabel(`选择：家庭走访 · ${caseA.code} · ${e1.day}`).check();

@@ -1,8 +1,8 @@
 import { test, expect, request as apiRequest, type APIRequestContext } from '@playwright/test';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import Database from 'better-sqlite3';
+import { stateChangingRoutes } from './routes';
 import { ACCOUNTS, DEMO_PASSWORD, signIn, expectNoSeriousA11yViolations, expectNoHorizontalScroll, screenshotPath } from './helpers';
 
 /**
@@ -12,35 +12,8 @@ import { ACCOUNTS, DEMO_PASSWORD, signIn, expectNoSeriousA11yViolations, expectN
 const BASE = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 4399)}`;
 const EVIL = 'https://evil.example';
 
-interface Route {
-  file: string;
-  path: string;
-  methods: string[];
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
-}
-
-/** Files exporting POST/PUT/PATCH/DELETE, and .astro pages that handle a POST. */
-export function stateChangingRoutes(root = 'src/pages'): Route[] {
-  const out: Route[] = [];
-  for (const file of walk(root)) {
-    const src = readFileSync(file, 'utf8');
-    let methods: string[] = [];
-    if (/\.(ts|js)$/.test(file)) {
-      methods = [...src.matchAll(/export\s+(?:const|async\s+function|function)\s+(POST|PUT|PATCH|DELETE|ALL)\b/g)].map((m) => (m[1] === 'ALL' ? 'POST' : m[1]!));
-    } else if (file.endsWith('.astro') && (/request\.method\s*===?\s*['"]POST['"]/.test(src) || /method=["']post["']/i.test(src))) {
-      methods = ['POST'];
-    }
-    if (methods.length === 0) continue;
-    let path = '/' + relative(root, file).replace(/\.(astro|ts|js)$/, '');
-    path = path.replace(/\/index$/, '') || '/';
-    path = path.replace(/\[\.\.\.[^\]]+\]/g, 'a/b').replace(/\[[^\]]+\]/g, '1');
-    out.push({ file, path, methods: [...new Set(methods)] });
-  }
-  return out;
-}
+// derived from src/pages (tests/e2e/routes.ts), shared with hostile.spec.ts
+export { stateChangingRoutes };
 
 async function signedIn(phone: string, userAgent?: string): Promise<APIRequestContext> {
   const ctx = await apiRequest.newContext({ baseURL: BASE, extraHTTPHeaders: userAgent ? { 'User-Agent': userAgent } : {} });

@@ -4,8 +4,8 @@ import type { subsidyZh } from './subsidy.zh-CN';
 export const subsidyEn: Record<keyof typeof subsidyZh, string> = {
   'field.month': 'Month',
   'field.correctedYuan': 'Corrected amount',
+  'field.lineId': 'Subsidy month',
   'field.appealReason': 'Reason for the appeal',
-  'field.lineId': 'Subsidy line',
   'field.decision': 'Decision',
   'field.opinion': "Supervisor's opinion",
   'v.subsidy.officialsOnly': '{field}: only officials compute and approve subsidies.',

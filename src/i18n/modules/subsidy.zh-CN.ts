@@ -2,8 +2,8 @@
 export const subsidyZh = {
   'field.month': '月份',
   'field.correctedYuan': '核定金额',
+  'field.lineId': '补贴月份',
   'field.appealReason': '申诉理由',
-  'field.lineId': '补贴明细',
   'field.decision': '处理意见',
   'field.opinion': '督导员意见',
   'v.subsidy.officialsOnly': '{field}：只有民政官员可以计算和审批补贴。',

@@ -279,7 +279,9 @@ export function revokeCertificate(db: Db, actor: { userId: number; scopePath: st
  */
 export function reissueCertificate(db: Db, actor: { userId: number; scopePath: string; ip?: string | null }, id: number, reason: string, now = Date.now()): Certificate {
   const c = getCertificateInScope(db, actor.scopePath, id);
-  if (!c || c.status !== 'valid') throw new NotFoundError('certificate');
+  if (!c) throw new NotFoundError('certificate');
+  // a revoked or already superseded certificate is seen by the official, but cannot be reissued
+  if (c.status !== 'valid') throw new FieldError('_action', 'v.certNotValid');
   const r = reason.trim();
   if (r.length < 4 || r.length > 200) throw new FieldError('reason', 'v.reason');
   return db.transaction((tx) => {
