@@ -57,6 +57,13 @@ test('a director reads a course, fails the quiz, resumes after a reload, retakes
   // retake and pass
   await Promise.all([page.waitForURL(/\/learn\/attempts\/\d+$/), page.locator('#retake').click()]);
   expect(page.url()).not.toBe(attemptUrl);
+  // an answer that fits no question is refused as bad input (422), naming the field, and changes nothing
+  const bad = await page.request.post(`${new URL(page.url()).origin}/api/attempts/${page.url().split('/').pop()}/answer`, {
+    headers: { Origin: new URL(page.url()).origin, 'Content-Type': 'application/json' },
+    data: { ord: 0, response: { not: 'an answer' } },
+  });
+  expect(bad.status()).toBe(422);
+  expect(((await bad.json()) as { error: string }).error).toMatch(/^答案：/);
   await answerAll(page, CS, true);
   await Promise.all([page.waitForURL(/result$/), page.locator('#submit-attempt').click()]);
   await expect(page.locator('#result-summary')).toContainText('通过');

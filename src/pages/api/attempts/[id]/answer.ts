@@ -28,7 +28,8 @@ export const POST: APIRoute = async ({ params, request, locals }) => {
     return json(200, { ok: true, remainingMs: r.remainingMs });
   } catch (e) {
     if (e instanceof NotFoundError) return json(404, { error: t('error.404.title') });
-    if (e instanceof FieldError) return json(409, { error: t.field(e.field, { key: e.key, params: e.params }) });
+    // an answer that does not fit its question is bad input (422); a closed or finished attempt is a conflict (409)
+    if (e instanceof FieldError) return json(e.key === 'v.answer' ? 422 : 409, { error: t.field(e.field, { key: e.key, params: e.params }) });
     throw e;
   }
 };
