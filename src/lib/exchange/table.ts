@@ -52,6 +52,12 @@ function isOle2(b: Buffer): boolean {
   return b.length >= 8 && b.readUInt32BE(0) === 0xd0cf11e0 && b.readUInt32BE(4) === 0xa1b11ae1;
 }
 
+/** Office's password encryption (MS-OFFCRYPTO) stores streams named EncryptionInfo and EncryptedPackage (UTF-16LE names). */
+const ENCRYPTED_PACKAGE = Buffer.from('EncryptedPackage', 'utf16le');
+function isEncryptedWorkbook(b: Buffer): boolean {
+  return b.includes(ENCRYPTED_PACKAGE);
+}
+
 /** Binary content (images, PDFs, executables): a NUL byte in the first 8 KB, which no CSV has. */
 function looksBinary(b: Buffer): boolean {
   return b.subarray(0, 8192).includes(0);
@@ -66,6 +72,9 @@ export async function readTable(bytes: Buffer, fileName: string, limits: TableLi
     if (lower.endsWith('.xlsm')) reject('macros');
     if (!lower.endsWith('.xlsx')) reject('wrongType');
     grid = await readXlsxGrid(bytes, limits);
+  } else if (isOle2(bytes) && isEncryptedWorkbook(bytes)) {
+    // an .xlsx saved with an opening password is an OLE2 container holding the encrypted package
+    reject('encrypted');
   } else if (isOle2(bytes) || lower.endsWith('.xls')) {
     reject('xls');
   } else if (lower.endsWith('.xlsx') || lower.endsWith('.xlsm')) {

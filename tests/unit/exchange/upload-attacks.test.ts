@@ -137,6 +137,21 @@ describe('type: by content, never by the name or the MIME type', () => {
     expect((await readTable(ok(), '名单.xlsx')).rows).toHaveLength(1);
   });
 
+  it('an old .xls and a password-protected .xlsx (both OLE2 containers) each get their own message', async () => {
+    // an OLE2 compound file: the signature, a 512-byte header, then a directory sector whose 128-byte entries
+    // start with the stream name in UTF-16LE (Excel 97–2003 keeps a "Workbook" stream; a workbook saved with an
+    // opening password keeps "EncryptionInfo" and "EncryptedPackage")
+    const ole2 = (...names: string[]) => {
+      const b = Buffer.alloc(512 + 128 * names.length);
+      Buffer.from('d0cf11e0a1b11ae1', 'hex').copy(b, 0);
+      names.forEach((n, i) => Buffer.from(n, 'utf16le').copy(b, 512 + 128 * i));
+      return b;
+    };
+    expect(await keyOf(readTable(ole2('Root Entry', 'Workbook'), '名单.xls'))).toBe('v.import.xls');
+    expect(await keyOf(readTable(ole2('Root Entry', 'Workbook'), '名单.xlsx'))).toBe('v.import.xls');
+    expect(await keyOf(readTable(ole2('Root Entry', 'EncryptionInfo', 'EncryptedPackage'), '名单.xlsx'))).toBe('v.import.encrypted');
+  });
+
   it('refuses macros (.xlsm, vbaProject.bin, a macro-enabled workbook) and external links', async () => {
     expect(await keyOf(readTable(ok(), '名单.xlsm'))).toBe('v.import.macros');
     expect(await keyOf(readTable(ok([{ name: 'xl/vbaProject.bin', data: Buffer.from('d0cf11e0', 'hex') }]), '名单.xlsx'))).toBe('v.import.macros');
